@@ -1,0 +1,1 @@
+//! themata: a static-site generator for a Chinese knowledge base.
