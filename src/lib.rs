@@ -1,1 +1,19 @@
-//! themata: a static-site generator for a Chinese knowledge base.
+//! themata: a static-site generator for a Chinese knowledge base about AI product management.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! [`config`] → [`content`] (+ [`gitbook`]) → [`index`] → [`markdown`] → [`site`] → [`render`]
+//! → [`feeds`] → [`output`], driven by [`build`].
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod feeds;
+pub mod gitbook;
+pub mod index;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod slug;
+pub mod text;

@@ -1,1 +1,86 @@
-fn main(){}
+//! The `themata` command line: parses arguments and prints results; the work is in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use themata::build::{BuildOptions, build};
+use themata::config::Overrides;
+
+#[derive(Parser)]
+#[command(name = "themata", version, about = "Build a tagged, cross-linked static site from Markdown in content/")]
+struct Cli {
+    /// The site's folder (holding site.toml and content/).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (public/ by default).
+    Build {
+        /// Write here instead of <root>/public.
+        #[arg(long, short = 'o')]
+        output_dir: Option<PathBuf>,
+        /// Use this base URL instead of site.toml's.
+        #[arg(long, short = 'u')]
+        base_url: Option<String>,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Print the time each stage took.
+        #[arg(long)]
+        timings: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { output_dir, base_url, drafts, strict, timings } => {
+            let options =
+                BuildOptions { root: cli.root, overrides: Overrides { base_url, output_dir, drafts }, strict };
+            run_build(&options, timings)
+        }
+    }
+}
+
+fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
+    match build(options) {
+        Ok(report) => {
+            for diagnostic in &report.diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            if timings {
+                for (stage, time) in &report.timings {
+                    eprintln!("  {stage:<10} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+                }
+            }
+            let warnings = report.diagnostics.len();
+            println!(
+                "Built {} pages and {} sections ({} files) into {} in {:.0} ms{}",
+                report.pages,
+                report.sections,
+                report.files,
+                report.output_dir.display(),
+                report.total.as_secs_f64() * 1000.0,
+                if warnings > 0 { format!(", {warnings} warning(s)") } else { String::new() }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            for diagnostic in &failure.diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            let errors = failure.errors();
+            let warnings = failure.diagnostics.len() - errors;
+            eprintln!("Build failed: {errors} error(s), {warnings} warning(s); the output folder was left as it was");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The `build` command: run every stage, and write the output only if nothing failed.
+//!
+//! Stages in order: config, templates, load + index + markdown + assemble ([`Site::load`]),
+//! render, feeds, write. Each stage's diagnostics are gathered; errors (and warnings under
+//! `--strict`) stop the build before anything is written, so the previous output stays as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, Overrides};
+use crate::diagnostics::{self, Diagnostic, Severity};
+use crate::output::{self, Copy};
+use crate::render::{self, OutputFile, Templates};
+use crate::site::Site;
+use crate::{feeds, markdown};
+
+/// What the caller asks of a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub overrides: Overrides,
+    /// Warnings fail the build too.
+    pub strict: bool,
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output_dir: PathBuf,
+    pub pages: usize,
+    pub sections: usize,
+    pub files: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub timings: Vec<(&'static str, Duration)>,
+    pub total: Duration,
+}
+
+/// Why a build wrote nothing.
+#[derive(Debug)]
+pub struct BuildFailure {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl BuildFailure {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+struct Clock {
+    last: Instant,
+    timings: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.timings.push((stage, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Build the site at `options.root`.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
+    let started = Instant::now();
+    let mut clock = Clock { last: started, timings: Vec::new() };
+    let fail = |mut diagnostics: Vec<Diagnostic>| {
+        diagnostics::sort(&mut diagnostics);
+        BuildFailure { diagnostics }
+    };
+    let config = Config::load(&options.root, &options.overrides).map_err(fail)?;
+    let mut diagnostics = Vec::new();
+    let templates = match Templates::load(&config) {
+        Ok(templates) => Some(templates),
+        Err(mut problems) => {
+            diagnostics.append(&mut problems);
+            None
+        }
+    };
+    clock.lap("config");
+    let site = Site::load(config, &mut diagnostics);
+    clock.lap("content");
+    let Some(templates) = templates else { return Err(fail(diagnostics)) };
+    let (mut files, mut problems) = render::render_site(&site, &templates);
+    diagnostics.append(&mut problems);
+    clock.lap("templates");
+    files.extend(extra_files(&site, &files, &mut diagnostics));
+    let copies = static_copies(&site, &templates, &mut diagnostics);
+    clock.lap("feeds");
+
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error || options.strict);
+    if failed {
+        return Err(fail(diagnostics));
+    }
+    let output_dir = site.config.output_dir.clone();
+    if let Err(e) = guard_output(&site.config) {
+        diagnostics.push(e);
+        return Err(fail(diagnostics));
+    }
+    output::write(&output_dir, &files, &copies).map_err(|e| {
+        let mut all = diagnostics.clone();
+        all.push(Diagnostic::error(&output_dir, 0, 0, e.to_string()));
+        fail(all)
+    })?;
+    clock.lap("write");
+    diagnostics::sort(&mut diagnostics);
+    Ok(BuildReport {
+        output_dir,
+        pages: site.articles().count(),
+        sections: site.pages.iter().filter(|p| p.is_section()).count(),
+        files: files.len() + copies.len(),
+        diagnostics,
+        timings: clock.timings,
+        total: started.elapsed(),
+    })
+}
+
+/// The output folder must not be the site root or hold the sources: it is replaced whole.
+fn guard_output(config: &Config) -> Result<(), Diagnostic> {
+    let output = absolute(&config.output_dir);
+    let root = absolute(&config.root);
+    let protected =
+        [root.clone(), root.join("content"), root.join("themes"), root.join("templates"), root.join("static")];
+    if protected.iter().any(|p| p == &output || p.starts_with(&output)) {
+        return Err(Diagnostic::error(
+            &config.output_dir,
+            0,
+            0,
+            "the output folder would replace the site's own sources; choose another --output-dir",
+        ));
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        let mut clean = PathBuf::new();
+        for part in path.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        clean
+    })
+}
+
+/// Sitemap, feeds, robots.txt, alias redirects and the code-highlighting stylesheet.
+fn extra_files(site: &Site, html: &[OutputFile], diagnostics: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    files.push(feeds::sitemap(site, html));
+    files.extend(feeds::all_feeds(site));
+    files.push(feeds::robots(site));
+    files.push(OutputFile { path: "highlight.css".to_string(), bytes: markdown::highlight_css().into_bytes() });
+    let taken: std::collections::HashSet<&str> = html.iter().map(|f| f.path.as_str()).collect();
+    for page in &site.pages {
+        for alias in &page.source.meta.aliases {
+            let target = site.config.url(&page.path);
+            let redirect = render::redirect(alias, &target);
+            if taken.contains(redirect.path.as_str()) || files.iter().any(|f| f.path == redirect.path) {
+                diagnostics.push(Diagnostic::error(
+                    &page.source.display,
+                    0,
+                    0,
+                    format!("alias {alias} would overwrite another page of the site"),
+                ));
+                continue;
+            }
+            files.push(redirect);
+        }
+    }
+    files
+}
+
+/// Theme static files, then the site's `static/` (which wins), then the assets in `content/`.
+fn static_copies(site: &Site, templates: &Templates, diagnostics: &mut Vec<Diagnostic>) -> Vec<Copy> {
+    let mut by_dest: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
+    for dir in [templates.theme_static.clone(), site.config.root.join("static")] {
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let name = entry.file_name().to_string_lossy();
+                    if crate::content::is_ignored(&name) {
+                        continue;
+                    }
+                    if let Some(rel) = entry.path().strip_prefix(&dir).ok().and_then(|p| p.to_str()) {
+                        by_dest.insert(rel.replace('\\', "/"), entry.path().to_path_buf());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let shown = diagnostics::display_path(&site.config.root, &dir);
+                    diagnostics.push(Diagnostic::error(shown, 0, 0, format!("cannot read: {e}")));
+                }
+            }
+        }
+    }
+    for asset in &site.assets {
+        by_dest.insert(asset.rel.clone(), asset.path.clone());
+    }
+    by_dest.into_iter().map(|(to, from)| Copy { from, to }).collect()
+}

@@ -1,0 +1,781 @@
+//! Load: walk `content/`, read every file, and split each Markdown file into metadata and body.
+//!
+//! A file either starts with YAML front matter between `---` lines, or is a GitBook-style export
+//! (a `# title` line and a `{% hint %}` block of bold metadata lines, see [`crate::gitbook`]), or
+//! has neither (then the title comes from its first `# ` heading or its file name). All three
+//! become the same [`PageMeta`]. The walk is sorted by file name, so the result is deterministic;
+//! files are read and parsed in parallel. Problems are collected, never thrown: one bad file
+//! does not hide the others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::gitbook::{self, Boilerplate};
+
+/// Whether a Markdown file is a section's page or an ordinary page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `_index.md`, or a GitBook `README.md` in a folder without `_index.md`.
+    Section,
+    Page,
+}
+
+/// A date as the writer gave it, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub date: time::Date,
+    /// Time of day and offset when the writer gave them.
+    pub time: Option<(time::Time, time::UtcOffset)>,
+}
+
+impl Date {
+    /// `2023-07-29`.
+    pub fn ymd(&self) -> String {
+        let d = self.date;
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
+    /// RFC 3339, as Atom and sitemaps want it; a bare date is midnight UTC.
+    pub fn rfc3339(&self) -> String {
+        let (t, offset) = self.time.unwrap_or((time::Time::MIDNIGHT, time::UtcOffset::UTC));
+        let zone = if offset == time::UtcOffset::UTC {
+            "Z".to_string()
+        } else {
+            let (h, m, _) = offset.as_hms();
+            format!("{}{:02}:{:02}", if offset.is_negative() { '-' } else { '+' }, h.abs(), m.abs())
+        };
+        format!("{}T{:02}:{:02}:{:02}{zone}", self.ymd(), t.hour(), t.minute(), t.second())
+    }
+
+    /// Parse `2023-07-29`, `2023-07-29T08:00:00Z`, `2023-07-29T08:00:00+08:00` or `2023-07-29 08:00`.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        let text = text.trim();
+        let (day, rest) = match text.find(['T', ' ']) {
+            Some(i) => (&text[..i], Some(text[i + 1..].trim())),
+            None => (text, None),
+        };
+        let date = parse_ymd(day)?;
+        let time = match rest {
+            None | Some("") => None,
+            Some(rest) => Some(parse_time(rest).ok_or_else(|| format!("invalid time of day in {text:?}"))?),
+        };
+        Ok(Date { date, time })
+    }
+}
+
+fn parse_ymd(text: &str) -> Result<time::Date, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let bad = || format!("invalid date {text:?}: expected YYYY-MM-DD");
+    if parts.len() != 3
+        || parts[0].len() != 4
+        || !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    if parts[1].len() != 2 || parts[2].len() != 2 {
+        let fixed = format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2]);
+        return Err(format!("invalid date {text:?}: expected YYYY-MM-DD, such as {fixed:?}"));
+    }
+    let year: i32 = parts[0].parse().map_err(|_| bad())?;
+    let month: u8 = parts[1].parse().map_err(|_| bad())?;
+    let day: u8 = parts[2].parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(month).map_err(|_| format!("invalid date {text:?}: no month {month}"))?;
+    time::Date::from_calendar_date(year, month, day)
+        .map_err(|_| format!("invalid date {text:?}: {month} has no day {day}"))
+}
+
+fn parse_time(text: &str) -> Option<(time::Time, time::UtcOffset)> {
+    let (clock, offset) = if let Some(clock) = text.strip_suffix('Z') {
+        (clock, time::UtcOffset::UTC)
+    } else if let Some(i) = text.rfind(['+', '-']) {
+        let (clock, zone) = text.split_at(i);
+        let sign: i8 = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
+        let offset = time::UtcOffset::from_hms(sign * h.parse::<i8>().ok()?, sign * m.parse::<i8>().ok()?, 0).ok()?;
+        (clock, offset)
+    } else {
+        (text, time::UtcOffset::UTC)
+    };
+    let mut fields = clock.split(':');
+    let hour: u8 = fields.next()?.parse().ok()?;
+    let minute: u8 = fields.next()?.parse().ok()?;
+    let second: u8 = match fields.next() {
+        Some(s) => s.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    Some((time::Time::from_hms(hour, minute, second).ok()?, offset))
+}
+
+/// Where an imported article came from (GitBook exports), for the meta line and source link.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceInfo {
+    pub original_url: Option<String>,
+    pub views: Option<u64>,
+    pub comments: Option<u64>,
+    pub collects: Option<u64>,
+    pub category: Option<String>,
+}
+
+/// Everything a page says about itself, whichever way it said it.
+#[derive(Debug, Clone, Default)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: Option<String>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub draft: bool,
+    pub slug: Option<String>,
+    /// Taxonomy name to terms as written (`tags`, `authors`, `categories`, custom ones).
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    pub themes: Vec<String>,
+    pub weight: Option<i64>,
+    pub aliases: Vec<String>,
+    pub template: Option<String>,
+    /// For sections: how their pages are sorted.
+    pub sort_by: SortBy,
+    pub paginate_by: Option<usize>,
+    /// Author name to homepage, for authors whose export gave a link.
+    pub author_urls: BTreeMap<String, String>,
+    pub source: Option<SourceInfo>,
+    pub extra: serde_json::Value,
+    /// Theme pages: keyword phrases and exclusions (read by the knowledge graph).
+    pub keywords: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    #[default]
+    Date,
+    Weight,
+    Title,
+}
+
+/// A Markdown file of `content/`, read and split.
+#[derive(Debug, Clone)]
+pub struct SourcePage {
+    pub kind: Kind,
+    /// Path under `content/`, with `/` separators: `articles/pmd/2023/07/5876318.md`.
+    pub rel: String,
+    /// The path shown in messages: `content/articles/....md`.
+    pub display: PathBuf,
+    pub meta: PageMeta,
+    /// The Markdown body; line `n` of `body` is line `n + body_line_offset` of the file.
+    pub body: String,
+    pub body_line_offset: usize,
+    /// What the GitBook reader removed (rule name, line), for reports.
+    pub removed: Vec<(String, usize)>,
+}
+
+/// A file that is not Markdown, copied as it is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub rel: String,
+    pub path: PathBuf,
+}
+
+/// The whole of `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub pages: Vec<SourcePage>,
+    pub assets: Vec<Asset>,
+    /// `SUMMARY.md` files: folder (relative, `` for the root) to the ordered page paths they list.
+    pub summaries: BTreeMap<String, Vec<String>>,
+}
+
+/// Files an editor or the system leaves behind, never content.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || (name.starts_with('#') && name.ends_with('#'))
+}
+
+/// Walk and read `content/`.
+pub fn load(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Content {
+    let root = config.content_dir();
+    let boilerplate = match Boilerplate::defaults().with_extra(&config.gitbook.boilerplate) {
+        Ok(rules) => rules,
+        Err(message) => {
+            diagnostics.push(Diagnostic::error("site.toml", 0, 0, message));
+            Boilerplate::defaults()
+        }
+    };
+    let mut markdown = Vec::new();
+    let mut content = Content::default();
+    let walker = walkdir::WalkDir::new(&root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map(|p| display(config, p)).unwrap_or_else(|| PathBuf::from("content"));
+                diagnostics.push(Diagnostic::error(path, 0, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        let rel = match path.strip_prefix(&root).ok().and_then(|p| p.to_str()) {
+            Some(rel) => rel.replace('\\', "/"),
+            None => {
+                diagnostics.push(Diagnostic::error(display(config, &path), 0, 0, "file name is not valid UTF-8"));
+                continue;
+            }
+        };
+        if rel.ends_with(".md") {
+            markdown.push((path, rel));
+        } else {
+            content.assets.push(Asset { rel, path });
+        }
+    }
+
+    let folders_with_index: std::collections::BTreeSet<String> = markdown
+        .iter()
+        .filter(|(_, rel)| file_name(rel) == "_index.md")
+        .map(|(_, rel)| parent(rel).to_string())
+        .collect();
+
+    let results: Vec<Loaded> = markdown
+        .par_iter()
+        .map(|(path, rel)| {
+            let name = file_name(rel);
+            if name == "SUMMARY.md" {
+                return match std::fs::read_to_string(path) {
+                    Ok(text) => Loaded::Summary(parent(rel).to_string(), parse_summary(&text, parent(rel))),
+                    Err(e) => Loaded::Failed(vec![Diagnostic::error(
+                        display(config, path),
+                        0,
+                        0,
+                        format!("cannot read: {e}"),
+                    )]),
+                };
+            }
+            let kind = if name == "_index.md" || (name == "README.md" && !folders_with_index.contains(parent(rel))) {
+                Kind::Section
+            } else {
+                Kind::Page
+            };
+            load_page(config, &boilerplate, path, rel, kind)
+        })
+        .collect();
+
+    for result in results {
+        match result {
+            Loaded::Page(page, mut problems) => {
+                diagnostics.append(&mut problems);
+                content.pages.push(*page);
+            }
+            Loaded::Summary(folder, list) => {
+                content.summaries.insert(folder, list);
+            }
+            Loaded::Failed(mut problems) => diagnostics.append(&mut problems),
+        }
+    }
+    content
+}
+
+enum Loaded {
+    Page(Box<SourcePage>, Vec<Diagnostic>),
+    Summary(String, Vec<String>),
+    Failed(Vec<Diagnostic>),
+}
+
+fn display(config: &Config, path: &Path) -> PathBuf {
+    crate::diagnostics::display_path(&config.root, path)
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+fn parent(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str, kind: Kind) -> Loaded {
+    let shown = display(config, path);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return Loaded::Failed(vec![Diagnostic::error(shown, 0, 0, format!("cannot read: {e}"))]),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or("");
+            let (line, col) = crate::diagnostics::line_col(valid, offset);
+            return Loaded::Failed(vec![Diagnostic::error(shown, line, col, "file is not valid UTF-8 text")]);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+    let (page, problems) = parse_page(&text, rel, shown, kind, boilerplate);
+    Loaded::Page(Box::new(page), problems)
+}
+
+/// Split one file's text into a [`SourcePage`]. Pure: tests call it directly.
+pub fn parse_page(
+    text: &str,
+    rel: &str,
+    shown: PathBuf,
+    kind: Kind,
+    boilerplate: &Boilerplate,
+) -> (SourcePage, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let mut page = SourcePage {
+        kind,
+        rel: rel.to_string(),
+        display: shown.clone(),
+        meta: PageMeta::default(),
+        body: String::new(),
+        body_line_offset: 0,
+        removed: Vec::new(),
+    };
+    if let Some((yaml, body, offset)) = split_front_matter(text) {
+        match parse_front_matter(yaml, &shown) {
+            Ok(meta) => page.meta = meta,
+            Err(mut errors) => problems.append(&mut errors),
+        }
+        page.body = body.to_string();
+        page.body_line_offset = offset;
+    } else if text.starts_with("---\n") || text == "---" {
+        problems.push(Diagnostic::error(&shown, 1, 1, "front matter is not closed: add a line `---` after it"));
+        page.body = text.to_string();
+    } else if gitbook::detect(text) {
+        match gitbook::extract(text, boilerplate) {
+            Ok(extracted) => {
+                for warning in extracted.warnings {
+                    problems.push(Diagnostic::warning(&shown, warning.line, warning.column, warning.message));
+                }
+                page.removed = extracted.removed.iter().map(|r| (r.rule.clone(), r.line)).collect();
+                page.meta = meta_from_gitbook(extracted.meta, &shown, &mut problems);
+                page.body = extracted.body;
+            }
+            Err(issue) => {
+                problems.push(Diagnostic::error(&shown, issue.line, issue.column, issue.message));
+                page.body = text.to_string();
+            }
+        }
+    } else {
+        page.body = text.to_string();
+    }
+    if page.meta.title.is_empty() {
+        page.meta.title = first_heading(&page.body).unwrap_or_else(|| title_from_file_name(rel));
+    }
+    (page, problems)
+}
+
+/// `(yaml, body, lines before the body)` when the text starts with a `---` fence that closes.
+fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
+    let rest = text.strip_prefix("---\n")?;
+    let mut offset = 0;
+    let mut line = 1;
+    for chunk in rest.split_inclusive('\n') {
+        line += 1;
+        if chunk.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + chunk.len()..];
+            return Some((yaml, body, line));
+        }
+        offset += chunk.len();
+    }
+    None
+}
+
+/// Front matter as written. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: Option<String>,
+    description: Option<String>,
+    date: Option<String>,
+    updated: Option<String>,
+    #[serde(default)]
+    draft: bool,
+    slug: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    themes: Vec<String>,
+    #[serde(default)]
+    authors: Vec<String>,
+    author: Option<String>,
+    category: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+    #[serde(default)]
+    taxonomies: BTreeMap<String, Vec<String>>,
+    weight: Option<i64>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    template: Option<String>,
+    sort_by: Option<SortBy>,
+    paginate_by: Option<usize>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    extra: Option<serde_json::Value>,
+}
+
+const FRONT_MATTER_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "draft",
+    "slug",
+    "tags",
+    "themes",
+    "authors",
+    "author",
+    "category",
+    "categories",
+    "taxonomies",
+    "weight",
+    "aliases",
+    "template",
+    "sort_by",
+    "paginate_by",
+    "keywords",
+    "exclude",
+    "extra",
+];
+
+fn parse_front_matter(yaml: &str, shown: &Path) -> Result<PageMeta, Vec<Diagnostic>> {
+    // The YAML starts on the file's line 2, after the opening `---`.
+    const FIRST_LINE: usize = 2;
+    let fm: FrontMatter = if yaml.trim().is_empty() {
+        FrontMatter::default()
+    } else {
+        serde_yaml::from_str(yaml).map_err(|e| {
+            let (line, col) = e.location().map_or((0, 0), |l| (l.line() + FIRST_LINE - 1, l.column()));
+            let message = yaml_message(&e);
+            match unknown_key(&message) {
+                Some(key) => {
+                    let d = Diagnostic::error(shown, line, col, format!("front matter: unknown field `{key}`"));
+                    vec![match closest(key, FRONT_MATTER_KEYS) {
+                        Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                        None => d.with_help(format!("known fields: {}", FRONT_MATTER_KEYS.join(", "))),
+                    }]
+                }
+                None => vec![Diagnostic::error(shown, line, col, format!("front matter: {message}"))],
+            }
+        })?
+    };
+    let mut problems = Vec::new();
+    let at = |key: &str| front_matter_key_position(yaml, key, FIRST_LINE);
+    let mut date_field = |key: &str, value: &Option<String>| -> Option<Date> {
+        let value = value.as_deref()?;
+        match Date::parse(value) {
+            Ok(date) => Some(date),
+            Err(message) => {
+                let (line, col) = at(key);
+                problems.push(Diagnostic::error(shown, line, col, format!("front matter `{key}`: {message}")));
+                None
+            }
+        }
+    };
+    let date = date_field("date", &fm.date);
+    let updated = date_field("updated", &fm.updated);
+    if let Some(slug) = &fm.slug {
+        if slug.trim().is_empty() || slug.contains(['/', '\\']) || slug == "." || slug == ".." {
+            let (line, col) = at("slug");
+            problems.push(Diagnostic::error(
+                shown,
+                line,
+                col,
+                format!("front matter `slug` must be one path segment, found {slug:?}"),
+            ));
+        }
+    }
+    if fm.paginate_by == Some(0) {
+        let (line, col) = at("paginate_by");
+        problems.push(Diagnostic::error(shown, line, col, "front matter `paginate_by` must be at least 1"));
+    }
+    for alias in &fm.aliases {
+        if let Err(message) = check_alias(alias) {
+            let (line, col) = at("aliases");
+            problems.push(Diagnostic::error(shown, line, col, format!("front matter `aliases`: {message}")));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut taxonomies = fm.taxonomies;
+    let mut add = |name: &str, terms: Vec<String>| {
+        if !terms.is_empty() {
+            taxonomies.entry(name.to_string()).or_default().extend(terms);
+        }
+    };
+    add("tags", fm.tags);
+    add("authors", fm.authors.into_iter().chain(fm.author).collect());
+    add("categories", fm.categories.into_iter().chain(fm.category).collect());
+    Ok(PageMeta {
+        title: fm.title.unwrap_or_default(),
+        description: fm.description.filter(|d| !d.trim().is_empty()),
+        date,
+        updated,
+        draft: fm.draft,
+        slug: fm.slug,
+        taxonomies,
+        themes: fm.themes,
+        weight: fm.weight,
+        aliases: fm.aliases,
+        template: fm.template,
+        sort_by: fm.sort_by.unwrap_or_default(),
+        paginate_by: fm.paginate_by,
+        author_urls: BTreeMap::new(),
+        source: None,
+        extra: fm.extra.unwrap_or(serde_json::Value::Object(Default::default())),
+        keywords: fm.keywords,
+        exclude: fm.exclude,
+    })
+}
+
+/// An alias is a site path such as `/old/path/`: absolute, no `..`, no scheme.
+pub fn check_alias(alias: &str) -> Result<(), String> {
+    if !alias.starts_with('/') {
+        return Err(format!("{alias:?} must start with `/`"));
+    }
+    if alias.contains("://") || alias.contains('\\') || alias.split('/').any(|s| s == ".." || s == ".") {
+        return Err(format!("{alias:?} must be a plain path inside the site"));
+    }
+    Ok(())
+}
+
+/// yaml_serde's message without the location it appends (we print our own, in file lines).
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.split("unknown field `").nth(1)?;
+    rest.split('`').next()
+}
+
+/// The known word nearest to `word` by edit distance, if it is near enough to be a typo.
+pub fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known.iter().map(|k| (edit_distance(word, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 3)).min().map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
+            prev = current;
+        }
+    }
+    row[b.len()]
+}
+
+fn front_matter_key_position(yaml: &str, key: &str, first_line: usize) -> (usize, usize) {
+    for (i, line) in yaml.lines().enumerate() {
+        if let Some(rest) = line.strip_prefix(key) {
+            if rest.trim_start().starts_with(':') {
+                let value_col = key.chars().count() + 1 + (rest.len() - rest.trim_start_matches([':', ' ']).len());
+                return (i + first_line, value_col.max(1));
+            }
+        }
+    }
+    (first_line, 1)
+}
+
+fn meta_from_gitbook(meta: gitbook::GitbookMeta, shown: &Path, problems: &mut Vec<Diagnostic>) -> PageMeta {
+    let date = meta.published.as_deref().and_then(|published| match Date::parse(published) {
+        Ok(date) => Some(date),
+        Err(message) => {
+            problems.push(Diagnostic::error(shown, meta.published_line, 1, format!("`**Published:**` {message}")));
+            None
+        }
+    });
+    let mut taxonomies = BTreeMap::new();
+    if !meta.tags.is_empty() {
+        taxonomies.insert("tags".to_string(), meta.tags.clone());
+    }
+    let mut author_urls = BTreeMap::new();
+    if let Some(author) = &meta.author {
+        taxonomies.insert("authors".to_string(), vec![author.clone()]);
+        if let Some(url) = &meta.author_url {
+            author_urls.insert(author.clone(), url.clone());
+        }
+    }
+    if let Some(category) = &meta.category {
+        taxonomies.insert("categories".to_string(), vec![category.clone()]);
+    }
+    let mut extra = serde_json::Map::new();
+    for (key, value) in &meta.extra {
+        extra.insert(key.clone(), serde_json::Value::String(value.clone()));
+    }
+    PageMeta {
+        title: meta.title,
+        description: meta.summary.filter(|s| !s.trim().is_empty()),
+        date,
+        taxonomies,
+        author_urls,
+        source: Some(SourceInfo {
+            original_url: meta.original_url,
+            views: meta.views,
+            comments: meta.comments,
+            collects: meta.collects,
+            category: meta.category,
+        }),
+        extra: serde_json::Value::Object(extra),
+        ..PageMeta::default()
+    }
+}
+
+/// The text of the first level-1 ATX heading, outside code fences.
+fn first_heading(body: &str) -> Option<String> {
+    let mut fence: Option<&str> = None;
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        if let Some(open) = fence {
+            if trimmed.starts_with(open) {
+                fence = None;
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") {
+            fence = Some("```");
+        } else if trimmed.starts_with("~~~") {
+            fence = Some("~~~");
+        } else if let Some(title) = line.strip_prefix("# ") {
+            let title = title.trim().trim_end_matches('#').trim();
+            if !title.is_empty() {
+                return Some(title.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn title_from_file_name(rel: &str) -> String {
+    let name = file_name(rel).trim_end_matches(".md");
+    let name = if name == "_index" || name == "README" || name == "index" {
+        parent(rel).rsplit('/').next().unwrap_or("")
+    } else {
+        name
+    };
+    name.replace(['-', '_'], " ")
+}
+
+/// The pages a GitBook `SUMMARY.md` lists, in order, as paths relative to `content/`.
+fn parse_summary(text: &str, folder: &str) -> Vec<String> {
+    let mut list = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let Some(item) = trimmed.strip_prefix("* ").or_else(|| trimmed.strip_prefix("- ")) else {
+            continue;
+        };
+        let Some(start) = item.find("](") else { continue };
+        let Some(end) = item[start + 2..].find(')') else { continue };
+        let target = item[start + 2..start + 2 + end].split('#').next().unwrap_or("").trim();
+        if target.ends_with(".md") && !target.contains("://") {
+            let path = if folder.is_empty() { target.to_string() } else { format!("{folder}/{target}") };
+            list.push(crate::index::normalize_path(&path));
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (SourcePage, Vec<Diagnostic>) {
+        parse_page(text, "articles/a.md", PathBuf::from("content/articles/a.md"), Kind::Page, &Boilerplate::defaults())
+    }
+
+    #[test]
+    fn front_matter_fields_reach_the_meta() {
+        let (page, problems) =
+            parse("---\ntitle: 标题\ndate: 2023-07-29\ntags: [AI, 中级]\nauthor: 张三\nweight: 3\n---\n正文\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(page.meta.title, "标题");
+        assert_eq!(page.meta.date.unwrap().ymd(), "2023-07-29");
+        assert_eq!(page.meta.taxonomies["tags"], ["AI", "中级"]);
+        assert_eq!(page.meta.taxonomies["authors"], ["张三"]);
+        assert_eq!(page.body, "正文\n");
+        assert_eq!(page.body_line_offset, 7);
+    }
+
+    #[test]
+    fn yaml_error_names_the_file_line() {
+        let (_, problems) = parse("---\ntitle: a\ntags: [a, b\n---\n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 4, "{}", problems[0]);
+        assert!(problems[0].to_string().starts_with("content/articles/a.md:4:"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_right_one() {
+        let (_, problems) = parse("---\ntitle: a\ntittle: b\n---\n");
+        let text = problems[0].to_string();
+        assert!(text.starts_with("content/articles/a.md:3:1: error: front matter: unknown field `tittle`"), "{text}");
+        assert!(text.ends_with("help: did you mean `title`?"), "{text}");
+    }
+
+    #[test]
+    fn bad_date_says_how_to_write_it() {
+        let (_, problems) = parse("---\ntitle: a\ndate: 2023-7-29\n---\n");
+        assert_eq!(
+            problems[0].to_string(),
+            "content/articles/a.md:3:7: error: front matter `date`: invalid date \"2023-7-29\": expected YYYY-MM-DD, such as \"2023-07-29\""
+        );
+    }
+
+    #[test]
+    fn dates_with_time_and_offset() {
+        let date = Date::parse("2023-07-29T08:30:00+08:00").unwrap();
+        assert_eq!(date.rfc3339(), "2023-07-29T08:30:00+08:00");
+        assert_eq!(Date::parse("2023-07-29").unwrap().rfc3339(), "2023-07-29T00:00:00Z");
+        assert!(Date::parse("2023-02-30").is_err());
+    }
+
+    #[test]
+    fn title_falls_back_to_heading_then_file_name() {
+        let (page, _) = parse("# 标题一\n\n正文");
+        assert_eq!(page.meta.title, "标题一");
+        let (page, _) = parse("```\n# not a title\n```\n");
+        assert_eq!(page.meta.title, "a");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let (_, problems) = parse("---\ntitle: a\n");
+        assert_eq!(
+            problems[0].to_string(),
+            "content/articles/a.md:1:1: error: front matter is not closed: add a line `---` after it"
+        );
+    }
+
+    #[test]
+    fn summary_gives_order() {
+        let list =
+            parse_summary("# Summary\n\n* [Intro](README.md)\n  * [A](part/a.md#x)\n* [Web](https://x.org)\n", "book");
+        assert_eq!(list, ["book/README.md", "book/part/a.md"]);
+    }
+}

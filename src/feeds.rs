@@ -1,0 +1,166 @@
+//! Machine-readable outputs: `sitemap.xml` (sitemaps.org 0.9), Atom 1.0 feeds (the site's
+//! latest pages and one per taxonomy term), and `robots.txt`.
+//!
+//! Written by hand rather than through templates: their formats are fixed by specs, and every
+//! URL in them must be percent-encoded ASCII, which [`crate::index::encode_url`] does.
+
+use crate::index::encode_url;
+use crate::render::{OutputFile, file_for};
+use crate::site::{Page, Site};
+
+/// Escape text for XML element content and attribute values.
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `sitemap.xml`: every page, section and taxonomy page, with `lastmod` where a date is known.
+pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
+    let config = &site.config;
+    let mut lastmod = std::collections::HashMap::new();
+    for page in &site.pages {
+        if let Some(date) = page.source.meta.updated.or(page.source.meta.date) {
+            lastmod.insert(file_for(&page.path), date.ymd());
+        }
+    }
+    let mut paths: Vec<&str> =
+        html_files.iter().map(|f| f.path.as_str()).filter(|p| p.ends_with("index.html") && !is_redirect(p)).collect();
+    paths.sort_unstable();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in paths {
+        let site_path = format!("/{}", path.trim_end_matches("index.html"));
+        xml.push_str("  <url>\n    <loc>");
+        xml.push_str(&escape_xml(&encode_url(&config.url(&site_path))));
+        xml.push_str("</loc>\n");
+        if let Some(date) = lastmod.get(path) {
+            xml.push_str(&format!("    <lastmod>{date}</lastmod>\n"));
+        }
+        xml.push_str("  </url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    OutputFile { path: "sitemap.xml".to_string(), bytes: xml.into_bytes() }
+}
+
+/// Pager redirects (`page/1/`) are not pages of their own.
+fn is_redirect(path: &str) -> bool {
+    path.ends_with("/page/1/index.html")
+}
+
+/// An Atom feed of `pages` (already newest first), written at `feed_path` (a site path).
+pub fn atom(site: &Site, feed_path: &str, title: &str, page_numbers: &[usize]) -> OutputFile {
+    let config = &site.config;
+    let pages: Vec<&Page> = page_numbers
+        .iter()
+        .map(|&n| &site.pages[n])
+        .filter(|p| p.source.meta.date.is_some())
+        .take(config.feed_limit)
+        .collect();
+    let updated = pages
+        .iter()
+        .filter_map(|p| p.source.meta.updated.or(p.source.meta.date))
+        .max()
+        .map(|d| d.rfc3339())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string());
+    let feed_url = escape_xml(&encode_url(&config.url(feed_path)));
+    let home = escape_xml(&encode_url(&config.url("/")));
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+        escape_xml(&config.language)
+    ));
+    xml.push_str(&format!("  <title>{}</title>\n", escape_xml(title)));
+    if !config.description.is_empty() {
+        xml.push_str(&format!("  <subtitle>{}</subtitle>\n", escape_xml(&config.description)));
+    }
+    xml.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{feed_url}\"/>\n"));
+    xml.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{home}\"/>\n"));
+    xml.push_str("  <generator>themata</generator>\n");
+    xml.push_str(&format!("  <updated>{updated}</updated>\n  <id>{feed_url}</id>\n"));
+    if let Some(author) = &config.author {
+        xml.push_str(&format!("  <author><name>{}</name></author>\n", escape_xml(author)));
+    }
+    for page in pages {
+        let meta = &page.source.meta;
+        let url = escape_xml(&encode_url(&config.url(&page.path)));
+        let published = meta.date.map(|d| d.rfc3339()).unwrap_or_default();
+        let entry_updated = meta.updated.map(|d| d.rfc3339()).unwrap_or_else(|| published.clone());
+        xml.push_str("  <entry>\n");
+        xml.push_str(&format!("    <title>{}</title>\n", escape_xml(&meta.title)));
+        xml.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n"));
+        xml.push_str(&format!("    <id>{url}</id>\n"));
+        xml.push_str(&format!("    <published>{published}</published>\n    <updated>{entry_updated}</updated>\n"));
+        let authors = meta.taxonomies.get("authors").filter(|a| !a.is_empty());
+        let names: Vec<&str> = match authors {
+            Some(list) => list.iter().map(String::as_str).collect(),
+            None => config.author.as_deref().into_iter().collect(),
+        };
+        for name in names {
+            xml.push_str(&format!("    <author><name>{}</name></author>\n", escape_xml(name)));
+        }
+        if let Some(tags) = meta.taxonomies.get("tags") {
+            for tag in tags {
+                xml.push_str(&format!("    <category term=\"{}\"/>\n", escape_xml(tag)));
+            }
+        }
+        xml.push_str(&format!("    <summary>{}</summary>\n", escape_xml(&page.summary)));
+        xml.push_str(&format!("    <content type=\"html\">{}</content>\n", escape_xml(&page.rendered.html)));
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    OutputFile { path: feed_path.trim_start_matches('/').to_string(), bytes: xml.into_bytes() }
+}
+
+/// Every feed of the site: `/atom.xml` and, where the taxonomy asks, `/<taxonomy>/<term>/atom.xml`.
+pub fn all_feeds(site: &Site) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    let latest = site.latest(site.config.feed_limit);
+    files.push(atom(site, "/atom.xml", &site.config.title, &latest));
+    for taxonomy in &site.taxonomies {
+        if !taxonomy.config.feed {
+            continue;
+        }
+        for term in &taxonomy.terms {
+            let title = format!("{} · {}: {}", site.config.title, taxonomy.title(), term.name);
+            let path = format!("/{}/{}/atom.xml", taxonomy.name(), term.slug);
+            files.push(atom(site, &path, &title, &term.pages));
+        }
+    }
+    files
+}
+
+/// `robots.txt` that allows everything and names the sitemap.
+pub fn robots(site: &Site) -> OutputFile {
+    let sitemap = encode_url(&site.config.url("/sitemap.xml"));
+    OutputFile {
+        path: "robots.txt".to_string(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n").into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_drops_forbidden_characters() {
+        assert_eq!(
+            escape_xml("<script>\"a\" & 'b'\u{1}</script>"),
+            "&lt;script&gt;&quot;a&quot; &amp; &apos;b&apos;&lt;/script&gt;"
+        );
+    }
+}

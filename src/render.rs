@@ -1,0 +1,667 @@
+//! Templates: tera 2 templates from `themes/<theme>/templates/`, overridden by the site's own
+//! `templates/`, rendered with small serialisable views of the site model.
+//!
+//! Templates never see the internal structs: [`PageView`], [`SectionView`] and friends are the
+//! contract with theme authors (documented in `themes/default/README.md`), with the names Zola's
+//! users know (`page.title`, `page.content`, `section.pages`, `config.base_url`). Every output
+//! page is rendered independently, in parallel, into memory; writing is the output stage's job.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::markdown::TocEntry;
+use crate::site::{Page, Site, Taxonomy, Term};
+
+/// One rendered file: its path inside the output folder and its bytes.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The template engine with the theme's and the site's templates loaded.
+pub struct Templates {
+    tera: tera::Tera,
+    /// Template name to the file it was read from, for error messages.
+    files: BTreeMap<String, PathBuf>,
+    /// The theme's `static/` folder.
+    pub theme_static: PathBuf,
+}
+
+/// The templates a theme must provide.
+pub const REQUIRED: &[&str] =
+    &["index.html", "section.html", "page.html", "taxonomy_list.html", "taxonomy_single.html", "404.html"];
+
+impl Templates {
+    /// Load `themes/<theme>/templates/**` then `templates/**` (the site's own, which win).
+    pub fn load(config: &Config) -> Result<Templates, Vec<Diagnostic>> {
+        let theme_dir = config.root.join("themes").join(&config.theme);
+        if !theme_dir.is_dir() {
+            return Err(vec![Diagnostic::error(
+                "site.toml",
+                0,
+                0,
+                format!("theme {:?} not found: no folder {}", config.theme, shown(config, &theme_dir).display()),
+            )]);
+        }
+        let mut sources: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+        let mut problems = Vec::new();
+        for dir in [theme_dir.join("templates"), config.root.join("templates")] {
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        problems.push(Diagnostic::error(shown(config, &dir), 0, 0, format!("cannot read: {e}")));
+                        continue;
+                    }
+                };
+                let name_ok = entry.file_name().to_str().is_some_and(|n| !crate::content::is_ignored(n));
+                if !entry.file_type().is_file() || !name_ok {
+                    continue;
+                }
+                let name = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        sources.insert(name, (entry.path().to_path_buf(), text));
+                    }
+                    Err(e) => {
+                        problems.push(Diagnostic::error(shown(config, entry.path()), 0, 0, format!("cannot read: {e}")))
+                    }
+                }
+            }
+        }
+        for required in REQUIRED {
+            if !sources.contains_key(*required) {
+                problems.push(Diagnostic::error(
+                    shown(config, &theme_dir.join("templates")),
+                    0,
+                    0,
+                    format!("theme {:?} has no template {required}", config.theme),
+                ));
+            }
+        }
+        let files: BTreeMap<String, PathBuf> =
+            sources.iter().map(|(name, (path, _))| (name.clone(), shown(config, path))).collect();
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (_, text))| (name.as_str(), text.as_str()))) {
+            problems.push(template_error(&e, &files, None));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Templates { tera, files, theme_static: theme_dir.join("static") })
+    }
+
+    fn render(&self, name: &str, context: &tera::Context, for_page: &str) -> Result<String, Diagnostic> {
+        self.tera.render(name, context).map_err(|e| template_error(&e, &self.files, Some(for_page)))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+}
+
+fn shown(config: &Config, path: &Path) -> PathBuf {
+    crate::diagnostics::display_path(&config.root, path)
+}
+
+/// A tera error as a diagnostic pointing into the template file.
+fn template_error(e: &tera::Error, files: &BTreeMap<String, PathBuf>, for_page: Option<&str>) -> Diagnostic {
+    let mut diagnostic = match e.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let path = files.get(report.filename()).cloned().unwrap_or_else(|| PathBuf::from(report.filename()));
+            let span = report.span();
+            Diagnostic::error(path, span.start_line, span.start_col + 1, format!("template: {}", report.message()))
+        }
+        _ => Diagnostic::error("templates", 0, 0, format!("template: {e}")),
+    };
+    if let Some(page) = for_page {
+        diagnostic = diagnostic.with_help(format!("while rendering {page}"));
+    }
+    diagnostic
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views: what templates see.
+
+#[derive(Serialize)]
+struct ConfigView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    language: &'a str,
+    author: Option<&'a str>,
+    extra: &'a BTreeMap<String, toml::Value>,
+}
+
+#[derive(Serialize, Clone)]
+struct Link<'a> {
+    title: &'a str,
+    permalink: String,
+}
+
+#[derive(Serialize)]
+struct TermLink<'a> {
+    name: &'a str,
+    slug: &'a str,
+    permalink: String,
+}
+
+#[derive(Serialize)]
+struct AuthorView<'a> {
+    name: &'a str,
+    permalink: Option<String>,
+    homepage: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SourceView<'a> {
+    original_url: Option<&'a str>,
+    views: Option<u64>,
+    comments: Option<u64>,
+    collects: Option<u64>,
+    category: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TocView<'a> {
+    level: u8,
+    id: &'a str,
+    title: &'a str,
+    permalink: String,
+    children: Vec<TocView<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    description: &'a str,
+    summary: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a str>,
+    permalink: String,
+    path: String,
+    slug: &'a str,
+    date: Option<String>,
+    updated: Option<String>,
+    draft: bool,
+    lang: &'a str,
+    word_count: usize,
+    reading_time: u32,
+    toc: Vec<TocView<'a>>,
+    tags: Vec<TermLink<'a>>,
+    taxonomies: BTreeMap<&'a str, Vec<TermLink<'a>>>,
+    authors: Vec<AuthorView<'a>>,
+    category: Option<&'a str>,
+    source: Option<SourceView<'a>>,
+    extra: &'a serde_json::Value,
+    lower: Option<Link<'a>>,
+    higher: Option<Link<'a>>,
+    section: Option<Link<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubsectionView<'a> {
+    title: &'a str,
+    permalink: String,
+    page_count: usize,
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    title: &'a str,
+    description: &'a str,
+    content: &'a str,
+    permalink: String,
+    path: String,
+    pages: Vec<PageView<'a>>,
+    subsections: Vec<SubsectionView<'a>>,
+    page_count: usize,
+    extra: &'a serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct Paginator<'a> {
+    pages: Vec<PageView<'a>>,
+    current_index: usize,
+    number_pagers: usize,
+    paginate_by: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaxonomyView<'a> {
+    name: &'a str,
+    title: &'a str,
+    permalink: String,
+}
+
+#[derive(Serialize)]
+struct TermView<'a> {
+    name: &'a str,
+    slug: &'a str,
+    permalink: String,
+    count: usize,
+    feed: Option<String>,
+}
+
+/// Renders the views of one site.
+struct Views<'a> {
+    site: &'a Site,
+    config: &'a Config,
+    /// The year of the newest page (not the clock: the same input gives the same output).
+    year: Option<i32>,
+}
+
+impl<'a> Views<'a> {
+    fn url(&self, site_path: &str) -> String {
+        self.config.url(site_path)
+    }
+
+    fn link(&self, number: usize) -> Link<'a> {
+        let page = &self.site.pages[number];
+        Link { title: page.title(), permalink: self.url(&page.path) }
+    }
+
+    fn term_path(taxonomy: &Taxonomy, term: &Term) -> String {
+        format!("/{}/{}/", taxonomy.name(), term.slug)
+    }
+
+    fn terms_of(&self, page: &'a Page, taxonomy: &'a Taxonomy) -> Vec<TermLink<'a>> {
+        page.terms
+            .get(taxonomy.name())
+            .map(|numbers| {
+                numbers
+                    .iter()
+                    .map(|&n| {
+                        let term = &taxonomy.terms[n];
+                        TermLink {
+                            name: &term.name,
+                            slug: &term.slug,
+                            permalink: self.url(&Self::term_path(taxonomy, term)),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn toc(&self, page: &'a Page, entries: &'a [TocEntry]) -> Vec<TocView<'a>> {
+        entries
+            .iter()
+            .map(|e| TocView {
+                level: e.level,
+                id: &e.id,
+                title: &e.title,
+                permalink: format!("{}#{}", self.url(&page.path), e.id),
+                children: self.toc(page, &e.children),
+            })
+            .collect()
+    }
+
+    fn page(&self, number: usize, with_content: bool) -> PageView<'a> {
+        let page = &self.site.pages[number];
+        let meta = &page.source.meta;
+        let mut taxonomies = BTreeMap::new();
+        let mut tags = Vec::new();
+        let mut authors = Vec::new();
+        for taxonomy in &self.site.taxonomies {
+            if taxonomy.name() == "tags" {
+                tags = self.terms_of(page, taxonomy);
+            }
+            if taxonomy.name() == "authors" {
+                authors = self
+                    .terms_of(page, taxonomy)
+                    .into_iter()
+                    .map(|t| AuthorView {
+                        name: t.name,
+                        homepage: meta.author_urls.get(t.name).map(String::as_str),
+                        permalink: Some(t.permalink),
+                    })
+                    .collect();
+            }
+            let links = self.terms_of(page, taxonomy);
+            if !links.is_empty() {
+                taxonomies.insert(taxonomy.name(), links);
+            }
+        }
+        let slug = page.path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        PageView {
+            title: &meta.title,
+            description: meta.description.as_deref().unwrap_or(""),
+            summary: &page.summary,
+            content: with_content.then_some(page.rendered.html.as_str()),
+            permalink: self.url(&page.path),
+            path: self.config.served_path(&page.path),
+            slug,
+            date: meta.date.map(|d| d.ymd()),
+            updated: meta.updated.map(|d| d.ymd()),
+            draft: meta.draft,
+            lang: &self.config.language,
+            word_count: page.rendered.word_count,
+            reading_time: page.rendered.reading_time,
+            toc: if with_content { self.toc(page, &page.rendered.toc) } else { Vec::new() },
+            tags,
+            taxonomies,
+            authors,
+            category: meta.taxonomies.get("categories").and_then(|c| c.first()).map(String::as_str),
+            source: meta.source.as_ref().map(|s| SourceView {
+                original_url: s.original_url.as_deref(),
+                views: s.views,
+                comments: s.comments,
+                collects: s.collects,
+                category: s.category.as_deref(),
+            }),
+            extra: &meta.extra,
+            lower: page.lower.map(|n| self.link(n)),
+            higher: page.higher.map(|n| self.link(n)),
+            section: page.parent.map(|n| self.link(n)),
+        }
+    }
+
+    fn section(&self, number: usize, listed: &[usize]) -> SectionView<'a> {
+        let page = &self.site.pages[number];
+        let meta = &page.source.meta;
+        SectionView {
+            title: &meta.title,
+            description: meta.description.as_deref().unwrap_or(""),
+            content: &page.rendered.html,
+            permalink: self.url(&page.path),
+            path: self.config.served_path(&page.path),
+            pages: listed.iter().map(|&n| self.page(n, false)).collect(),
+            subsections: page
+                .subsections
+                .iter()
+                .map(|&n| SubsectionView {
+                    title: self.site.pages[n].title(),
+                    permalink: self.url(&self.site.pages[n].path),
+                    page_count: self.site.pages[n].pages.len(),
+                })
+                .collect(),
+            page_count: page.pages.len(),
+            extra: &meta.extra,
+        }
+    }
+
+    /// The pager pages of a listing at `base` (a site path): `base`, `base/page/2/`, ...
+    fn paginate(&self, base: &str, pages: &[usize], per_page: usize) -> Vec<(String, Paginator<'a>)> {
+        let chunks: Vec<&[usize]> = if pages.is_empty() { vec![&[]] } else { pages.chunks(per_page).collect() };
+        let pager_path = |i: usize| if i == 0 { base.to_string() } else { format!("{base}page/{}/", i + 1) };
+        let count = chunks.len();
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let paginator = Paginator {
+                    pages: chunk.iter().map(|&n| self.page(n, false)).collect(),
+                    current_index: i + 1,
+                    number_pagers: count,
+                    paginate_by: per_page,
+                    first: self.url(&pager_path(0)),
+                    last: self.url(&pager_path(count - 1)),
+                    previous: (i > 0).then(|| self.url(&pager_path(i - 1))),
+                    next: (i + 1 < count).then(|| self.url(&pager_path(i + 1))),
+                };
+                (pager_path(i), paginator)
+            })
+            .collect()
+    }
+
+    fn globals(&self, current_path: &str) -> tera::Context {
+        let mut context = tera::Context::new();
+        let config = self.config;
+        context.insert(
+            "config",
+            &ConfigView {
+                title: &config.title,
+                description: &config.description,
+                base_url: &config.base_url,
+                language: &config.language,
+                author: config.author.as_deref(),
+                extra: &config.extra,
+            },
+        );
+        context.insert("current_url", &self.url(current_path));
+        context.insert("current_path", &config.served_path(current_path));
+        // The header menu: the home section's subsections, then the pages that sit beside the
+        // home page itself (such as `content/about.md`), each group in its listing order.
+        let nav: Vec<Link> = match self.site.home {
+            Some(home) => {
+                let home = &self.site.pages[home];
+                let top_pages = home.pages.iter().filter(|&&n| !self.site.pages[n].source.rel.contains('/'));
+                home.subsections.iter().chain(top_pages).map(|&n| self.link(n)).collect()
+            }
+            None => Vec::new(),
+        };
+        context.insert("nav", &nav);
+        let taxonomies: Vec<serde_json::Value> = self
+            .site
+            .taxonomies
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name(), "title": t.title(),
+                    "permalink": self.url(&format!("/{}/", t.name())), "count": t.terms.len(),
+                })
+            })
+            .collect();
+        context.insert("taxonomies", &taxonomies);
+        context.insert("asset", &self.assets());
+        context.insert(
+            "build",
+            &serde_json::json!({ "generator": "themata", "version": env!("CARGO_PKG_VERSION"), "year": self.year }),
+        );
+        context
+    }
+
+    fn assets(&self) -> BTreeMap<&'static str, String> {
+        let mut assets = BTreeMap::new();
+        assets.insert("css", self.url("/style.css"));
+        assets.insert("js", self.url("/theme.js"));
+        assets.insert("highlight_css", self.url("/highlight.css"));
+        assets
+    }
+}
+
+/// Render every HTML page of the site. Errors name the template file and the page.
+pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let year =
+        site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
+    let views = Views { site, config: &site.config, year };
+    let mut jobs: Vec<Job> = Vec::new();
+    for (number, page) in site.pages.iter().enumerate() {
+        if page.is_section() {
+            jobs.push(Job::Section(number));
+        } else {
+            jobs.push(Job::Page(number));
+        }
+    }
+    if site.home.is_none() {
+        jobs.push(Job::ImplicitHome);
+    }
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
+        jobs.push(Job::TaxonomyList(t));
+        for term in 0..taxonomy.terms.len() {
+            jobs.push(Job::Term(t, term));
+        }
+    }
+    jobs.push(Job::NotFound);
+
+    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
+        jobs.par_iter().map(|job| render_job(&views, templates, job)).collect();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for result in results {
+        match result {
+            Ok(mut out) => files.append(&mut out),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (files, problems)
+}
+
+enum Job {
+    Page(usize),
+    Section(usize),
+    ImplicitHome,
+    TaxonomyList(usize),
+    Term(usize, usize),
+    NotFound,
+}
+
+/// The output file for a site path: `/a/b/` -> `a/b/index.html`.
+pub fn file_for(site_path: &str) -> String {
+    format!("{}index.html", site_path.trim_start_matches('/'))
+}
+
+fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
+    let site = views.site;
+    let html = |path: &str, text: String| OutputFile { path: file_for(path), bytes: text.into_bytes() };
+    match *job {
+        Job::Page(number) => {
+            let page = &site.pages[number];
+            let mut context = views.globals(&page.path);
+            context.insert("page", &views.page(number, true));
+            let template = page.source.meta.template.as_deref().unwrap_or("page.html");
+            let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
+            Ok(vec![html(&page.path, text)])
+        }
+        Job::Section(number) => {
+            let section = &site.pages[number];
+            let is_home = Some(number) == site.home;
+            let template =
+                section.source.meta.template.as_deref().unwrap_or(if is_home { "index.html" } else { "section.html" });
+            let per_page = section.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
+            let shown = section.source.display.to_string_lossy();
+            if is_home {
+                let mut context = views.globals(&section.path);
+                context.insert("section", &views.section(number, &section.pages));
+                insert_home_extras(views, &mut context);
+                context.insert("paginator", &None::<()>);
+                return Ok(vec![html(&section.path, templates.render(template, &context, &shown)?)]);
+            }
+            let mut out = Vec::new();
+            for (path, paginator) in views.paginate(&section.path, &section.pages, per_page) {
+                let listed: Vec<usize> = {
+                    let start = (paginator.current_index - 1) * per_page;
+                    section.pages.iter().skip(start).take(per_page).copied().collect()
+                };
+                let mut context = views.globals(&path);
+                context.insert("section", &views.section(number, &listed));
+                context.insert("paginator", &paginator);
+                out.push(html(&path, templates.render(template, &context, &shown)?));
+            }
+            out.push(redirect(&format!("{}page/1/", section.path), &views.url(&section.path)));
+            Ok(out)
+        }
+        Job::ImplicitHome => {
+            let mut context = views.globals("/");
+            let pages: Vec<usize> = site.latest(site.config.paginate_by);
+            context.insert(
+                "section",
+                &SectionView {
+                    title: &site.config.title,
+                    description: &site.config.description,
+                    content: "",
+                    permalink: views.url("/"),
+                    path: site.config.served_path("/"),
+                    pages: pages.iter().map(|&n| views.page(n, false)).collect(),
+                    subsections: Vec::new(),
+                    page_count: pages.len(),
+                    extra: &serde_json::Value::Null,
+                },
+            );
+            insert_home_extras(views, &mut context);
+            context.insert("paginator", &None::<()>);
+            Ok(vec![html("/", templates.render("index.html", &context, "the home page")?)])
+        }
+        Job::TaxonomyList(t) => {
+            let taxonomy = &site.taxonomies[t];
+            let path = format!("/{}/", taxonomy.name());
+            let mut context = views.globals(&path);
+            context.insert("taxonomy", &taxonomy_view(views, taxonomy));
+            let mut terms: Vec<TermView> = taxonomy.terms.iter().map(|term| term_view(views, taxonomy, term)).collect();
+            terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(b.slug)));
+            context.insert("terms", &terms);
+            Ok(vec![html(&path, templates.render("taxonomy_list.html", &context, &path)?)])
+        }
+        Job::Term(t, n) => {
+            let taxonomy = &site.taxonomies[t];
+            let term = &taxonomy.terms[n];
+            let base = Views::term_path(taxonomy, term);
+            let per_page = taxonomy.config.paginate_by.unwrap_or(site.config.paginate_by);
+            let mut out = Vec::new();
+            for (path, paginator) in views.paginate(&base, &term.pages, per_page) {
+                let mut context = views.globals(&path);
+                context.insert("taxonomy", &taxonomy_view(views, taxonomy));
+                context.insert("term", &term_view(views, taxonomy, term));
+                context.insert("paginator", &paginator);
+                out.push(html(&path, templates.render("taxonomy_single.html", &context, &path)?));
+            }
+            out.push(redirect(&format!("{base}page/1/"), &views.url(&base)));
+            Ok(out)
+        }
+        Job::NotFound => {
+            let context = views.globals("/404.html");
+            let text = templates.render("404.html", &context, "404.html")?;
+            Ok(vec![OutputFile { path: "404.html".to_string(), bytes: text.into_bytes() }])
+        }
+    }
+}
+
+fn insert_home_extras(views: &Views, context: &mut tera::Context) {
+    let site = views.site;
+    let latest: Vec<PageView> = site.latest(10).into_iter().map(|n| views.page(n, false)).collect();
+    context.insert("latest", &latest);
+    let mut top: Vec<TermView> = Vec::new();
+    if let Some(tags) = site.taxonomies.iter().find(|t| t.name() == "tags") {
+        top = tags.terms.iter().map(|term| term_view(views, tags, term)).collect();
+        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(b.slug)));
+        top.truncate(20);
+    }
+    context.insert("top_tags", &top);
+}
+
+fn taxonomy_view<'a>(views: &Views<'a>, taxonomy: &'a Taxonomy) -> TaxonomyView<'a> {
+    TaxonomyView {
+        name: taxonomy.name(),
+        title: taxonomy.title(),
+        permalink: views.url(&format!("/{}/", taxonomy.name())),
+    }
+}
+
+fn term_view<'a>(views: &Views<'a>, taxonomy: &'a Taxonomy, term: &'a Term) -> TermView<'a> {
+    let path = Views::term_path(taxonomy, term);
+    TermView {
+        name: &term.name,
+        slug: &term.slug,
+        permalink: views.url(&path),
+        count: term.pages.len(),
+        feed: taxonomy.config.feed.then(|| views.url(&format!("{path}atom.xml"))),
+    }
+}
+
+/// A page that sends the browser to `target` (used for aliases and `page/1/`).
+pub fn redirect(site_path: &str, target: &str) -> OutputFile {
+    let target = crate::feeds::escape_xml(&crate::index::encode_url(target));
+    let text = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirect</title>\n\
+         <link rel=\"canonical\" href=\"{target}\">\n<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n\
+         </head>\n<body>\n<p><a href=\"{target}\">{target}</a></p>\n</body>\n</html>\n"
+    );
+    let path =
+        if site_path.ends_with('/') { file_for(site_path) } else { site_path.trim_start_matches('/').to_string() };
+    OutputFile { path, bytes: text.into_bytes() }
+}
