@@ -1,1 +1,3 @@
 //! themata: a static-site generator for a Chinese knowledge base.
+
+pub mod gitbook;
