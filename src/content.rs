@@ -559,11 +559,9 @@ pub fn check_alias(alias: &str) -> Result<(), String> {
 
 /// yaml_serde's message without the location it appends (we print our own, in file lines).
 fn yaml_message(e: &serde_yaml::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
+    static LOCATION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let location = LOCATION.get_or_init(|| regex::Regex::new(r" at line \d+ column \d+").expect("valid regex"));
+    location.replace_all(&e.to_string(), "").into_owned()
 }
 
 fn unknown_key(message: &str) -> Option<&str> {

@@ -72,11 +72,7 @@ pub struct Issue {
 
 impl Issue {
     pub(crate) fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
-        Issue {
-            line,
-            column,
-            message: message.into(),
-        }
+        Issue { line, column, message: message.into() }
     }
 }
 
@@ -132,13 +128,7 @@ pub fn extract(source: &str, rules: &Boilerplate) -> Result<Extracted, Issue> {
         }
     }
 
-    Ok(Extracted {
-        meta: header.meta,
-        body,
-        body_start: header.body_start + 1,
-        removed: stripped.removed,
-        warnings,
-    })
+    Ok(Extracted { meta: header.meta, body, body_start: header.body_start + 1, removed: stripped.removed, warnings })
 }
 
 #[cfg(test)]
@@ -252,11 +242,7 @@ mod tests {
     }
 
     fn removed_by<'a>(extracted: &'a Extracted, rule: &str) -> Vec<&'a Removed> {
-        extracted
-            .removed
-            .iter()
-            .filter(|r| r.rule == rule)
-            .collect()
+        extracted.removed.iter().filter(|r| r.rule == rule).collect()
     }
 
     fn source_line(source: &str, line: usize) -> &str {
@@ -271,21 +257,12 @@ mod tests {
         assert_eq!(meta.title_line, 1);
         assert_eq!(meta.category.as_deref(), Some("Pmd"));
         assert_eq!(meta.author.as_deref(), Some("某作者"));
-        assert_eq!(
-            meta.author_url.as_deref(),
-            Some("https://www.woshipm.com/u/42")
-        );
+        assert_eq!(meta.author_url.as_deref(), Some("https://www.woshipm.com/u/42"));
         assert_eq!(meta.published.as_deref(), Some("2024-02-29"));
         assert_eq!(meta.published_line, 5);
-        assert_eq!(
-            (meta.views, meta.comments, meta.collects),
-            (Some(1200), Some(3), Some(45))
-        );
+        assert_eq!((meta.views, meta.comments, meta.collects), (Some(1200), Some(3), Some(45)));
         assert_eq!(meta.tags, ["AI", "产品"]);
-        assert_eq!(
-            meta.original_url.as_deref(),
-            Some("https://www.woshipm.com/pmd/1.html")
-        );
+        assert_eq!(meta.original_url.as_deref(), Some("https://www.woshipm.com/pmd/1.html"));
         assert_eq!(meta.summary.as_deref(), Some("这是一段摘要。"));
         assert!(meta.extra.is_empty());
         assert_eq!(got.body_start, 13);
@@ -296,12 +273,7 @@ mod tests {
     fn body_keeps_every_line_in_place() {
         for source in [CURRENT, OLD] {
             let got = extract_default(source);
-            assert_eq!(
-                got.body.split('\n').count(),
-                source.split('\n').count(),
-                "{}",
-                got.body
-            );
+            assert_eq!(got.body.split('\n').count(), source.split('\n').count(), "{}", got.body);
             for (n, line) in got.body.split('\n').enumerate() {
                 assert!(
                     line.is_empty() || line == source_line(source, n + 1),
@@ -332,11 +304,8 @@ mod tests {
             ("wechat-qr", 60, 1),
             ("share-label", 62, 1),
         ];
-        let got_removed: Vec<(&str, usize, usize)> = got
-            .removed
-            .iter()
-            .map(|r| (r.rule.as_str(), r.line, r.lines))
-            .collect();
+        let got_removed: Vec<(&str, usize, usize)> =
+            got.removed.iter().map(|r| (r.rule.as_str(), r.line, r.lines)).collect();
         assert_eq!(got_removed, expected);
 
         let body = &got.body;
@@ -363,10 +332,7 @@ mod tests {
         ] {
             assert!(body.contains(kept), "{kept} lost from:\n{body}");
         }
-        assert_eq!(
-            body_line(&got, 28),
-            "![](https://image.woshipm.com/banner.jpg)"
-        );
+        assert_eq!(body_line(&got, 28), "![](https://image.woshipm.com/banner.jpg)");
     }
 
     #[test]
@@ -386,13 +352,7 @@ mod tests {
         let rules: Vec<&str> = got.removed.iter().map(|r| r.rule.as_str()).collect();
         assert_eq!(
             rules,
-            [
-                "title-heading",
-                "byline-run-together",
-                "summary-repeat",
-                "course-link",
-                "share-run-together"
-            ]
+            ["title-heading", "byline-run-together", "summary-repeat", "course-link", "share-run-together"]
         );
         assert_eq!(got.body.trim(), "正文第一段。\n\n\n\n正文第二段。");
     }
@@ -434,10 +394,7 @@ mod tests {
 
     #[test]
     fn summary_repeat_keeps_the_rest_of_a_longer_quote() {
-        let source = CURRENT.replace(
-            "\n> 这是一段摘要。\n\n![]",
-            "\n> 这是一段摘要。\n> \n> 引言的第二段。\n\n![]",
-        );
+        let source = CURRENT.replace("\n> 这是一段摘要。\n\n![]", "\n> 这是一段摘要。\n> \n> 引言的第二段。\n\n![]");
         let got = extract_default(&source);
         let summary = removed_by(&got, "summary-repeat");
         assert_eq!(summary.len(), 1);
@@ -455,33 +412,20 @@ mod tests {
 
     #[test]
     fn a_course_card_without_its_end_is_kept_with_a_warning() {
-        let source = CURRENT.replace(
-            "](https://ke.qidianla.com/courses/bcpm)\n\n第二段",
-            "\n\n第二段",
-        );
+        let source = CURRENT.replace("](https://ke.qidianla.com/courses/bcpm)\n\n第二段", "\n\n第二段");
         let got = extract_default(&source);
         assert!(got.body.contains("卡片文字..."));
-        let warning = got
-            .warnings
-            .iter()
-            .find(|w| w.message.contains("course-card"))
-            .expect("a warning about the card");
+        let warning =
+            got.warnings.iter().find(|w| w.message.contains("course-card")).expect("a warning about the card");
         assert_eq!((warning.line, warning.column), (32, 1));
     }
 
     #[test]
     fn lines_in_code_blocks_are_never_boilerplate() {
-        let source = CURRENT.replace(
-            "第二段正文。",
-            "第二段正文。\n\n```\n分享\n2024-02-29\n[🔗 x](https://ke.qidianla.com/c)\n```",
-        );
+        let source = CURRENT
+            .replace("第二段正文。", "第二段正文。\n\n```\n分享\n2024-02-29\n[🔗 x](https://ke.qidianla.com/c)\n```");
         let got = extract_default(&source);
-        assert!(
-            got.body
-                .contains("```\n分享\n2024-02-29\n[🔗 x](https://ke.qidianla.com/c)\n```"),
-            "{}",
-            got.body
-        );
+        assert!(got.body.contains("```\n分享\n2024-02-29\n[🔗 x](https://ke.qidianla.com/c)\n```"), "{}", got.body);
     }
 
     #[test]
@@ -497,17 +441,9 @@ mod tests {
 
     #[test]
     fn an_article_that_is_all_boilerplate_warns() {
-        let end = CURRENT
-            .find("![](https://image.woshipm.com/banner.jpg)")
-            .unwrap();
+        let end = CURRENT.find("![](https://image.woshipm.com/banner.jpg)").unwrap();
         let got = extract_default(&CURRENT[..end]);
-        assert!(
-            got.warnings
-                .iter()
-                .any(|w| w.message.contains("no article text")),
-            "{:?}",
-            got.warnings
-        );
+        assert!(got.warnings.iter().any(|w| w.message.contains("no article text")), "{:?}", got.warnings);
     }
 
     #[test]
@@ -559,15 +495,9 @@ mod tests {
         assert!(detect(&CURRENT.replace("`AI` `产品`", "AI,产品")));
         assert!(detect(&format!("\u{feff}{CURRENT}")));
         assert!(!detect("# Title\n\nJust an article.\n"));
-        assert!(!detect(
-            "---\ntitle: x\n---\n# Title\n{% hint style=\"info\" %}\n**A:** b\n"
-        ));
-        assert!(!detect(
-            "# Title\n{% hint style=\"warning\" %}\nA callout, not metadata.\n{% endhint %}\n"
-        ));
-        assert!(!detect(
-            "Intro\n# Title\n{% hint %}\n**A:** b\n{% endhint %}\n"
-        ));
+        assert!(!detect("---\ntitle: x\n---\n# Title\n{% hint style=\"info\" %}\n**A:** b\n"));
+        assert!(!detect("# Title\n{% hint style=\"warning\" %}\nA callout, not metadata.\n{% endhint %}\n"));
+        assert!(!detect("Intro\n# Title\n{% hint %}\n**A:** b\n{% endhint %}\n"));
         assert!(!detect(""));
     }
 }

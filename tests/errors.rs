@@ -36,7 +36,7 @@ fn unknown_site_toml_key() {
 fn yaml_syntax_error_points_at_the_file_line() {
     fails_keeping_output(
         |s| s.write("content/articles/bad.md", "---\ntitle: 坏文章\ntags: [AI, 中级\n---\n正文\n"),
-        "content/articles/bad.md:4:1: error: front matter: did not find expected ',' or ']' while parsing a flow sequence",
+        "content/articles/bad.md:4:1: error: front matter: did not find expected ',' or ']', while parsing a flow sequence",
     );
 }
 
@@ -77,7 +77,7 @@ fn broken_internal_link_names_line_and_column() {
 fn template_syntax_error_names_the_template_file() {
     fails_keeping_output(
         |s| s.write("templates/page.html", "<p>{{ page.title }</p>\n"),
-        "templates/page.html:1:19: error: template: expected `}}` but found `}`",
+        "templates/page.html:1:18: error: template: Found `}` but expected }}.",
     );
 }
 
@@ -124,4 +124,31 @@ fn every_problem_is_reported_in_one_run() {
     );
     assert!(run.stderr.contains("Build failed: 3 error(s)"), "{}", run.stderr);
     assert!(!run.out.exists(), "a failed first build must not create the output folder");
+}
+
+#[test]
+fn gitbook_header_that_never_closes() {
+    fails_keeping_output(
+        |s| {
+            s.write(
+                "content/articles/export.md",
+                "# 导出的文章\n{% hint style=\"info\" %}\n**Author:** [某人](https://example.com/u/1)\n**Published:** 2023-07-29\n\n正文第一段。\n",
+            )
+        },
+        "content/articles/export.md:2:1: error: the `{% hint %}` block that holds the article's metadata is never closed: add `{% endhint %}` after its last `**Key:** value` line",
+    );
+}
+
+#[test]
+fn gitbook_published_date_that_is_not_a_date() {
+    let stderr = fails_keeping_output(
+        |s| {
+            s.write(
+                "content/articles/export.md",
+                "# 导出的文章\n{% hint style=\"info\" %}\n**Author:** [某人](https://example.com/u/1)\n**Published:** 2023-02-30\n{% endhint %}\n\n正文第一段。\n",
+            )
+        },
+        "content/articles/export.md:4:16: error: `**Published:**` must be a real date written YYYY-MM-DD (like 2023-07-29), found `2023-02-30`",
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
 }

@@ -17,8 +17,7 @@ fn sample_files() -> Vec<PathBuf> {
         .into_iter()
         .map(|entry| entry.expect("the sample can be walked").into_path())
         .filter(|path| {
-            path.extension().is_some_and(|e| e == "md")
-                && path.file_name().is_some_and(|n| n != "README.md")
+            path.extension().is_some_and(|e| e == "md") && path.file_name().is_some_and(|n| n != "README.md")
         })
         .collect();
     files.push(shared().join("seed/ai-era-product-managers.md"));
@@ -80,19 +79,10 @@ fn every_sample_export_is_read_and_cleaned() {
 
         // Metadata.
         let first_line = source.lines().next().unwrap();
-        assert_eq!(
-            meta.title,
-            first_line.trim_start_matches("# ").trim(),
-            "{name}"
-        );
+        assert_eq!(meta.title, first_line.trim_start_matches("# ").trim(), "{name}");
+        assert!(meta.author.as_deref().is_some_and(|a| !a.is_empty()), "{name}");
         assert!(
-            meta.author.as_deref().is_some_and(|a| !a.is_empty()),
-            "{name}"
-        );
-        assert!(
-            meta.author_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("https://www.woshipm.com/u/")),
+            meta.author_url.as_deref().is_some_and(|u| u.starts_with("https://www.woshipm.com/u/")),
             "{name}: {:?}",
             meta.author_url
         );
@@ -109,10 +99,7 @@ fn every_sample_export_is_read_and_cleaned() {
             .and_then(|s| s.rsplit('-').next())
             .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
         {
-            assert!(
-                original.ends_with(&format!("/{id}.html")),
-                "{name}: {original}"
-            );
+            assert!(original.ends_with(&format!("/{id}.html")), "{name}: {original}");
         }
         assert!(meta.views.is_some() && meta.comments.is_some() && meta.collects.is_some());
         let tags_line = source.lines().find(|l| l.starts_with("**Tags:**")).unwrap();
@@ -125,18 +112,10 @@ fn every_sample_export_is_read_and_cleaned() {
 
         // The body: same lines, in place.
         let body = &got.body;
-        assert_eq!(
-            body.split('\n').count(),
-            source.split('\n').count(),
-            "{name}"
-        );
+        assert_eq!(body.split('\n').count(), source.split('\n').count(), "{name}");
         for (index, line) in body.split('\n').enumerate() {
             let original_line = source.split('\n').nth(index).unwrap();
-            assert!(
-                line.is_empty() || line == original_line,
-                "{name}:{}: changed",
-                index + 1
-            );
+            assert!(line.is_empty() || line == original_line, "{name}:{}: changed", index + 1);
         }
 
         // None of the export's furniture.
@@ -158,11 +137,7 @@ fn every_sample_export_is_read_and_cleaned() {
             }
         }
         assert!(!body.lines().any(|l| l.trim() == "分享"), "{name}");
-        assert!(
-            !body
-                .lines()
-                .any(|l| l.starts_with("## ") && l[3..] == meta.title)
-        );
+        assert!(!body.lines().any(|l| l.starts_with("## ") && l[3..] == meta.title));
 
         // The article's own text and credits stay.
         let prose = first_prose_line(&source, got.body_start);
@@ -171,8 +146,7 @@ fn every_sample_export_is_read_and_cleaned() {
             source.split('\n').nth(prose - 1),
             "{name}:{prose}: first paragraph lost"
         );
-        for credit in ["作者：", "本文由", "题图来自", "该文观点仅代表作者本人"]
-        {
+        for credit in ["作者：", "本文由", "题图来自", "该文观点仅代表作者本人"] {
             let count = |text: &str| text.lines().filter(|l| l.contains(credit)).count();
             assert_eq!(count(body), count(&source), "{name}: {credit}");
         }
@@ -187,35 +161,17 @@ fn seed_article_current_layout() {
     assert_eq!(meta.title_line, 1);
     assert_eq!(meta.category.as_deref(), Some("Pmd"));
     assert_eq!(meta.author.as_deref(), Some("硅星人"));
-    assert_eq!(
-        meta.author_url.as_deref(),
-        Some("https://www.woshipm.com/u/1270617")
-    );
+    assert_eq!(meta.author_url.as_deref(), Some("https://www.woshipm.com/u/1270617"));
     assert_eq!(meta.published.as_deref(), Some("2023-07-29"));
     assert_eq!(meta.published_line, 5);
-    assert_eq!(
-        (meta.views, meta.comments, meta.collects),
-        (Some(12688), Some(11), Some(77))
-    );
+    assert_eq!((meta.views, meta.comments, meta.collects), (Some(12688), Some(11), Some(77)));
     assert_eq!(meta.tags, ["3年", "ai", "中级"]);
-    assert_eq!(
-        meta.original_url.as_deref(),
-        Some("https://www.woshipm.com/pmd/5876318.html")
-    );
-    assert!(
-        meta.summary
-            .as_deref()
-            .unwrap()
-            .starts_with("伴随着AI人工智能")
-    );
+    assert_eq!(meta.original_url.as_deref(), Some("https://www.woshipm.com/pmd/5876318.html"));
+    assert!(meta.summary.as_deref().unwrap().starts_with("伴随着AI人工智能"));
     assert!(meta.extra.is_empty());
     assert_eq!(got.body_start, 13);
 
-    let removed: Vec<(&str, usize, usize)> = got
-        .removed
-        .iter()
-        .map(|r| (r.rule.as_str(), r.line, r.lines))
-        .collect();
+    let removed: Vec<(&str, usize, usize)> = got.removed.iter().map(|r| (r.rule.as_str(), r.line, r.lines)).collect();
     assert_eq!(
         removed,
         [
@@ -239,22 +195,10 @@ fn seed_article_current_layout() {
     // The banner image is the first thing left; the platform's disclaimer is the last.
     let first = got.body.lines().position(|l| !l.is_empty()).unwrap() + 1;
     assert_eq!(first, 28);
-    assert!(
-        source
-            .lines()
-            .nth(27)
-            .unwrap()
-            .starts_with("![](https://image.woshipm.com/")
-    );
+    assert!(source.lines().nth(27).unwrap().starts_with("![](https://image.woshipm.com/"));
     let lines: Vec<&str> = got.body.lines().collect();
     let last = lines.iter().rposition(|l| !l.is_empty()).unwrap() + 1;
-    assert!(
-        source
-            .lines()
-            .nth(last - 1)
-            .unwrap()
-            .starts_with("该文观点仅代表作者本人")
-    );
+    assert!(source.lines().nth(last - 1).unwrap().starts_with("该文观点仅代表作者本人"));
 }
 
 #[test]
@@ -267,21 +211,11 @@ fn old_layout_with_run_together_lines() {
     assert_eq!(meta.published.as_deref(), Some("2024-10-27"));
     assert_eq!(meta.published_line, 5);
     assert_eq!(meta.tags, ["IP逻辑", "个人观点", "热点事件", "行业观察"]);
-    assert_eq!(
-        (meta.views, meta.comments, meta.collects),
-        (Some(3681), Some(2), Some(7))
-    );
-    assert_eq!(
-        meta.original_url.as_deref(),
-        Some("https://www.woshipm.com/marketing/6116157.html")
-    );
+    assert_eq!((meta.views, meta.comments, meta.collects), (Some(3681), Some(2), Some(7)));
+    assert_eq!(meta.original_url.as_deref(), Some("https://www.woshipm.com/marketing/6116157.html"));
     assert_eq!(got.body_start, 14);
 
-    let removed: Vec<(&str, usize)> = got
-        .removed
-        .iter()
-        .map(|r| (r.rule.as_str(), r.line))
-        .collect();
+    let removed: Vec<(&str, usize)> = got.removed.iter().map(|r| (r.rule.as_str(), r.line)).collect();
     assert_eq!(
         removed,
         [
@@ -307,21 +241,9 @@ fn flat_layout_with_comma_tags() {
     assert_eq!(meta.author.as_deref(), Some("铭创优品"));
     assert_eq!(meta.published.as_deref(), Some("2023-07-30"));
     assert_eq!(meta.tags, ["3年", "中级", "创业感受"]);
-    assert_eq!(
-        meta.original_url.as_deref(),
-        Some("https://www.woshipm.com/chuangye/2254349.html")
-    );
+    assert_eq!(meta.original_url.as_deref(), Some("https://www.woshipm.com/chuangye/2254349.html"));
     let rules: Vec<&str> = got.removed.iter().map(|r| r.rule.as_str()).collect();
-    assert_eq!(
-        rules,
-        [
-            "title-heading",
-            "byline-run-together",
-            "summary-repeat",
-            "course-link",
-            "share-run-together"
-        ]
-    );
+    assert_eq!(rules, ["title-heading", "byline-run-together", "summary-repeat", "course-link", "share-run-together"]);
     assert_eq!(got.removed.last().unwrap().line, 193);
 }
 
@@ -336,11 +258,7 @@ fn no_tags_and_placeholder_summary() {
 #[test]
 fn a_longer_body_quote_keeps_what_the_summary_lacks() {
     let (source, got) = sample("corpus-sample/woshipm/it/2025/01/6165864.md");
-    let repeat: Vec<_> = got
-        .removed
-        .iter()
-        .filter(|r| r.rule == "summary-repeat")
-        .collect();
+    let repeat: Vec<_> = got.removed.iter().filter(|r| r.rule == "summary-repeat").collect();
     assert_eq!(repeat.len(), 1);
     assert_eq!((repeat[0].line, repeat[0].lines), (26, 2));
     assert_eq!(got.body.lines().nth(27), source.lines().nth(27));

@@ -9,7 +9,10 @@ fn sample_site() -> Site {
     let site = Site::new().page("_index.md", "---\ntitle: 首页\n---\n");
     copy_dir(&shared().join("corpus-sample"), &site.root().join("content/sample"));
     std::fs::remove_file(site.root().join("content/sample/README.md")).unwrap();
-    site.write("content/seed/ai-era-product-managers.md", &std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap());
+    site.write(
+        "content/seed/ai-era-product-managers.md",
+        &std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap(),
+    );
     site
 }
 
@@ -24,7 +27,10 @@ fn sources() -> Vec<(String, String)> {
             files.push((format!("sample/{rel}"), std::fs::read_to_string(entry.path()).unwrap()));
         }
     }
-    files.push(("seed/ai-era-product-managers.md".into(), std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap()));
+    files.push((
+        "seed/ai-era-product-managers.md".into(),
+        std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap(),
+    ));
     files
 }
 
@@ -55,7 +61,10 @@ fn every_sample_article_builds_with_its_metadata() {
 
         let original = header(text, "Original").unwrap();
         let original_url = &original[original.find("](").unwrap() + 2..original.len() - 1];
-        assert!(doc.attrs(".article-meta a", "href").contains(&original_url.to_string()), "{rel}: no source link {original_url}");
+        assert!(
+            doc.attrs(".article-meta a", "href").contains(&original_url.to_string()),
+            "{rel}: no source link {original_url}"
+        );
 
         let tags_line = header(text, "Tags").unwrap();
         let expected: Vec<String> = if tags_line == "None" {
@@ -65,7 +74,8 @@ fn every_sample_article_builds_with_its_metadata() {
         } else {
             tags_line.split([',', '，']).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
         };
-        let shown: Vec<String> = doc.texts(".article-tags a").iter().map(|t| t.trim_start_matches('#').to_lowercase()).collect();
+        let shown: Vec<String> =
+            doc.texts(".article-tags a").iter().map(|t| t.trim_start_matches('#').to_lowercase()).collect();
         let mut expected: Vec<String> = expected.iter().map(|t| t.to_lowercase()).collect();
         expected.dedup();
         for tag in &expected {
@@ -73,7 +83,8 @@ fn every_sample_article_builds_with_its_metadata() {
         }
 
         let body = doc.text(".article-body");
-        for leftover in ["{% hint", "{% endhint", "**", "微信扫一扫", "赞赏", "查看详情", "分享到微博"] {
+        for leftover in ["{% hint", "{% endhint", "**", "微信扫一扫", "赞赏", "查看详情", "分享到微博"]
+        {
             assert!(!body.contains(leftover), "{rel}: article body still contains {leftover:?}");
         }
     }

@@ -19,10 +19,7 @@ pub(super) struct Header {
 /// `{% hint %}` block whose first non-blank line is a `**Key:** value` line. Returns the 0-based
 /// indexes of the title and of the hint line.
 pub(super) fn locate(lines: &[&str]) -> Option<(usize, usize)> {
-    let mut non_blank = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, line)| !text::is_blank(line));
+    let mut non_blank = lines.iter().enumerate().filter(|(_, line)| !text::is_blank(line));
     let (title, title_line) = non_blank.next()?;
     title_text(title_line)?;
     let (hint, hint_line) = non_blank.next()?;
@@ -59,14 +56,10 @@ pub(super) fn parse(lines: &[&str]) -> Result<Header, Issue> {
     let hint_line = lines[hint_index];
     let hint_column = text::column(hint_line, hint_line.len() - hint_line.trim_start().len());
     if !tag(hint_line).is_some_and(|(_, closed)| closed) {
-        return Err(Issue::new(
-            hint_index + 1,
-            hint_column,
-            "the `{% hint` tag is not closed with `%}` on its line",
-        ));
+        return Err(Issue::new(hint_index + 1, hint_column, "the `{% hint` tag is not closed with `%}` on its line"));
     }
-    let Some(end_index) = (hint_index + 1..lines.len())
-        .find(|&i| tag(lines[i]).is_some_and(|(name, _)| name == "endhint"))
+    let Some(end_index) =
+        (hint_index + 1..lines.len()).find(|&i| tag(lines[i]).is_some_and(|(name, _)| name == "endhint"))
     else {
         return Err(Issue::new(
             hint_index + 1,
@@ -76,17 +69,8 @@ pub(super) fn parse(lines: &[&str]) -> Result<Header, Issue> {
         ));
     };
 
-    let mut reader = KeyReader {
-        meta: &mut meta,
-        seen: Vec::new(),
-        warnings: Vec::new(),
-    };
-    for (index, line) in lines
-        .iter()
-        .enumerate()
-        .take(end_index)
-        .skip(hint_index + 1)
-    {
+    let mut reader = KeyReader { meta: &mut meta, seen: Vec::new(), warnings: Vec::new() };
+    for (index, line) in lines.iter().enumerate().take(end_index).skip(hint_index + 1) {
         if text::is_blank(line) {
             continue;
         }
@@ -128,11 +112,7 @@ pub(super) fn parse(lines: &[&str]) -> Result<Header, Issue> {
         body_start = index + 1;
     }
 
-    Ok(Header {
-        meta,
-        body_start,
-        warnings,
-    })
+    Ok(Header { meta, body_start, warnings })
 }
 
 /// The title of a level-1 ATX heading line.
@@ -150,10 +130,7 @@ fn tag(line: &str) -> Option<(&str, bool)> {
     let closed = inner.ends_with("%}");
     let inner = inner.strip_suffix("%}").unwrap_or(inner);
     let inner = inner.trim_matches(|c: char| c == '-' || c.is_whitespace());
-    let name = inner
-        .split(|c: char| c.is_whitespace() || c == '%')
-        .next()
-        .filter(|name| !name.is_empty())?;
+    let name = inner.split(|c: char| c.is_whitespace() || c == '%').next().filter(|name| !name.is_empty())?;
     Some((name, closed))
 }
 
@@ -183,23 +160,14 @@ fn key_line(line: &str) -> Option<KeyLine<'_>> {
     let after = &rest[close + 2..];
     let (key, after) = match inner.strip_suffix(':').or_else(|| inner.strip_suffix('：')) {
         Some(key) => (key, after),
-        None => (
-            inner,
-            after
-                .strip_prefix(':')
-                .or_else(|| after.strip_prefix('：'))?,
-        ),
+        None => (inner, after.strip_prefix(':').or_else(|| after.strip_prefix('：'))?),
     };
     let key = key.trim();
     if key.is_empty() || key.contains('*') {
         return None;
     }
     let value_start = line.len() - after.trim_start().len();
-    Some(KeyLine {
-        key,
-        value: text::trim(after),
-        value_column: text::column(line, value_start),
-    })
+    Some(KeyLine { key, value: text::trim(after), value_column: text::column(line, value_start) })
 }
 
 /// Collects the header's keys into the metadata.
@@ -213,24 +181,16 @@ struct KeyReader<'m> {
 impl KeyReader<'_> {
     fn read(&mut self, line: &KeyLine<'_>, number: usize) -> Result<(), Issue> {
         let key = line.key.to_ascii_lowercase();
-        let known = matches!(
-            key.as_str(),
-            "category" | "author" | "published" | "stats" | "tags" | "original"
-        );
+        let known = matches!(key.as_str(), "category" | "author" | "published" | "stats" | "tags" | "original");
         if !known {
-            self.meta
-                .extra
-                .push((line.key.to_string(), line.value.to_string()));
+            self.meta.extra.push((line.key.to_string(), line.value.to_string()));
             return Ok(());
         }
         if self.seen.contains(&key) {
             self.warnings.push(Issue::new(
                 number,
                 1,
-                format!(
-                    "`**{}:**` appears twice in the header; the first one is used",
-                    line.key
-                ),
+                format!("`**{}:**` appears twice in the header; the first one is used", line.key),
             ));
             return Ok(());
         }
@@ -238,8 +198,7 @@ impl KeyReader<'_> {
         let warn = |message: String| Issue::new(number, line.value_column, message);
         let value = line.value;
         if value.is_empty() {
-            self.warnings
-                .push(warn(format!("`**{}:**` has no value", line.key)));
+            self.warnings.push(warn(format!("`**{}:**` has no value", line.key)));
             if key == "published" {
                 self.meta.published_line = number;
             }
@@ -279,10 +238,7 @@ impl KeyReader<'_> {
             _ => {
                 let url = match text::inline_link(value) {
                     Some((_, url)) => url,
-                    None => value
-                        .strip_prefix('<')
-                        .and_then(|v| v.strip_suffix('>'))
-                        .unwrap_or(value),
+                    None => value.strip_prefix('<').and_then(|v| v.strip_suffix('>')).unwrap_or(value),
                 };
                 self.meta.original_url = (!url.is_empty()).then(|| url.to_string());
             }
@@ -294,11 +250,7 @@ impl KeyReader<'_> {
     fn finish(mut self, hint_line: usize) -> Vec<Issue> {
         for key in ["Author", "Published", "Original"] {
             if !self.seen.contains(&key.to_ascii_lowercase()) {
-                self.warnings.push(Issue::new(
-                    hint_line,
-                    1,
-                    format!("the header has no `**{key}:**` line"),
-                ));
+                self.warnings.push(Issue::new(hint_line, 1, format!("the header has no `**{key}:**` line")));
             }
         }
         self.warnings
@@ -311,23 +263,16 @@ fn is_date(value: &str) -> bool {
     let shape = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     if !shape {
         return false;
     }
-    let (Ok(year), Ok(month), Ok(day)) = (
-        value[..4].parse::<i32>(),
-        value[5..7].parse::<u8>(),
-        value[8..].parse::<u8>(),
-    ) else {
+    let (Ok(year), Ok(month), Ok(day)) =
+        (value[..4].parse::<i32>(), value[5..7].parse::<u8>(), value[8..].parse::<u8>())
+    else {
         return false;
     };
-    time::Month::try_from(month)
-        .and_then(|month| time::Date::from_calendar_date(year, month, day))
-        .is_ok()
+    time::Month::try_from(month).and_then(|month| time::Date::from_calendar_date(year, month, day)).is_ok()
 }
 
 /// Reads `👁️ 12 views | 💬 3 comments | ⭐ 4 collects` into the metadata; returns a message for
@@ -349,9 +294,7 @@ fn read_stats(value: &str, meta: &mut GitbookMeta) -> Vec<String> {
         } else if lower.contains("collect") || lower.contains("收藏") {
             &mut meta.collects
         } else {
-            problems.push(format!(
-                "`{part}` in `**Stats:**` is not a count of views, comments or collects"
-            ));
+            problems.push(format!("`{part}` in `**Stats:**` is not a count of views, comments or collects"));
             continue;
         };
         match digits.parse() {
@@ -381,9 +324,7 @@ fn read_tags(value: &str) -> (Vec<String>, Option<String>) {
             .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | '、'))
             .collect();
         if !outside.is_empty() && problem.is_none() {
-            problem = Some(format!(
-                "text outside the backtick spans of `**Tags:**` was ignored: `{outside}`"
-            ));
+            problem = Some(format!("text outside the backtick spans of `**Tags:**` was ignored: `{outside}`"));
         }
         pieces.iter().skip(1).step_by(2).copied().collect()
     } else {
@@ -407,9 +348,7 @@ mod tests {
     }
 
     fn header(keys: &str) -> String {
-        format!(
-            "# 标题\n{{% hint style=\"info\" %}}\n{keys}\n{{% endhint %}}\n> 摘要\n\n---\n\n正文\n"
-        )
+        format!("# 标题\n{{% hint style=\"info\" %}}\n{keys}\n{{% endhint %}}\n> 摘要\n\n---\n\n正文\n")
     }
 
     const ALL_KEYS: &str = "**Author:** [作者](https://www.woshipm.com/u/1)\n\
@@ -419,10 +358,7 @@ mod tests {
     #[test]
     fn flat_layout_reads_comma_separated_tags() {
         let source = header(&format!("{ALL_KEYS}\n**Tags:** 3年,中级,创业感受"));
-        assert_eq!(
-            parse_text(&source).unwrap().meta.tags,
-            ["3年", "中级", "创业感受"]
-        );
+        assert_eq!(parse_text(&source).unwrap().meta.tags, ["3年", "中级", "创业感受"]);
     }
 
     #[test]
@@ -450,15 +386,9 @@ mod tests {
     #[test]
     fn stats_are_read_and_bad_parts_reported() {
         let mut meta = GitbookMeta::default();
-        let problems = read_stats(
-            "👁️ 12,688 views | 💬 0 comments | ⭐ 77 collects",
-            &mut meta,
-        );
+        let problems = read_stats("👁️ 12,688 views | 💬 0 comments | ⭐ 77 collects", &mut meta);
         assert!(problems.is_empty());
-        assert_eq!(
-            (meta.views, meta.comments, meta.collects),
-            (Some(12688), Some(0), Some(77))
-        );
+        assert_eq!((meta.views, meta.comments, meta.collects), (Some(12688), Some(0), Some(77)));
         let problems = read_stats("👍 5 likes | 💬 many comments", &mut meta);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("5 likes"));
@@ -467,24 +397,17 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_kept_in_extra() {
-        let source = header(&format!(
-            "{ALL_KEYS}\n**Reading time:** 5 min\n**译者：** 某人"
-        ));
+        let source = header(&format!("{ALL_KEYS}\n**Reading time:** 5 min\n**译者：** 某人"));
         let meta = parse_text(&source).unwrap().meta;
         assert_eq!(
             meta.extra,
-            [
-                ("Reading time".to_string(), "5 min".to_string()),
-                ("译者".to_string(), "某人".to_string())
-            ]
+            [("Reading time".to_string(), "5 min".to_string()), ("译者".to_string(), "某人".to_string())]
         );
     }
 
     #[test]
     fn plain_author_and_bare_original_url() {
-        let source = header(
-            "**Author:** 某人\n**Published:** 2020-02-29\n**Original:** <https://example.com/a>",
-        );
+        let source = header("**Author:** 某人\n**Published:** 2020-02-29\n**Original:** <https://example.com/a>");
         let meta = parse_text(&source).unwrap().meta;
         assert_eq!(meta.author.as_deref(), Some("某人"));
         assert_eq!(meta.author_url, None);
@@ -547,9 +470,7 @@ mod tests {
 
     #[test]
     fn an_empty_title_is_an_error() {
-        let err = parse_text("#  \n{% hint %}\n**Author:** a\n{% endhint %}\n")
-            .err()
-            .unwrap();
+        let err = parse_text("#  \n{% hint %}\n**Author:** a\n{% endhint %}\n").err().unwrap();
         assert_eq!((err.line, err.column), (1, 1));
         assert!(err.message.contains("title"));
     }
@@ -562,15 +483,10 @@ mod tests {
 
     #[test]
     fn multi_line_summary_is_joined() {
-        let source = header(ALL_KEYS).replace(
-            "> 摘要\n",
-            "> 第一行\n> 接着 English words\n> continue here\n>\n> 第二段。\n",
-        );
+        let source =
+            header(ALL_KEYS).replace("> 摘要\n", "> 第一行\n> 接着 English words\n> continue here\n>\n> 第二段。\n");
         let parsed = parse_text(&source).unwrap();
-        assert_eq!(
-            parsed.meta.summary.as_deref(),
-            Some("第一行接着 English words continue here\n\n第二段。")
-        );
+        assert_eq!(parsed.meta.summary.as_deref(), Some("第一行接着 English words continue here\n\n第二段。"));
         assert_eq!(parsed.body_start, 13);
     }
 

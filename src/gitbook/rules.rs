@@ -76,8 +76,7 @@ const FOLLOW: &str = "关注";
 const DATE: &str = r"\d{4}-\d{2}-\d{2}";
 const STATS: &str = r"\d+\s*评论\s*\d+\s*浏览\s*\d+\s*收藏\s*\d+\s*分钟";
 /// A link to the course site whose label is text and images, not other links.
-const COURSE_LINK: &str =
-    r"\[(?:!\[[^\]]*\]\([^)\s]*\)|[^\[\]])*\]\(https?://ke\.qidianla\.com/[^)\s]*\)";
+const COURSE_LINK: &str = r"\[(?:!\[[^\]]*\]\([^)\s]*\)|[^\[\]])*\]\(https?://ke\.qidianla\.com/[^)\s]*\)";
 const APPRECIATE: &str = r"赞赏\s*收藏(?:已收藏)?\s*\d*\s*点赞(?:已赞)?\s*\d*";
 const FOLLOW_PROMPT: &str = "更多精彩内容，请关注人人都是产品经理微信公众号或下载App";
 const TAG_LINKS: &str = r"(?:\[[^\]]*\]\(https?://(?:www\.)?woshipm\.com/tag/[^)\s]*\)\s*)+";
@@ -100,21 +99,9 @@ static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
     };
     let author_name = format!(r"{AUTHOR_LINK}(?:\s*{BADGE})*(?:\s*{FOLLOW})?");
     let byline = run_together(&[AVATAR, AUTHOR_LINK, BADGE, FOLLOW, DATE, STATS, COURSE_LINK]);
-    let share = run_together(&[
-        APPRECIATE,
-        FOLLOW_PROMPT,
-        TAG_LINKS,
-        SHARE_WEIBO,
-        WECHAT_SCAN,
-        WECHAT_QR,
-        SHARE_LABEL,
-    ]);
+    let share = run_together(&[APPRECIATE, FOLLOW_PROMPT, TAG_LINKS, SHARE_WEIBO, WECHAT_SCAN, WECHAT_QR, SHARE_LABEL]);
     let rules = vec![
-        Rule {
-            name: "title-heading".into(),
-            scope: Head,
-            kind: Kind::TitleHeading,
-        },
+        Rule { name: "title-heading".into(), scope: Head, kind: Kind::TitleHeading },
         line("author-avatar", Head, AVATAR),
         line("author-name", Head, &author_name),
         line("date-line", Head, DATE),
@@ -129,11 +116,7 @@ static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
                 until: whole_line(r"\]\(https?://ke\.qidianla\.com/[^)\s]*\)").expect("compiles"),
             },
         },
-        Rule {
-            name: "summary-repeat".into(),
-            scope: Head,
-            kind: Kind::SummaryRepeat,
-        },
+        Rule { name: "summary-repeat".into(), scope: Head, kind: Kind::SummaryRepeat },
         line("appreciate-bar", Tail, APPRECIATE),
         line("follow-prompt", Tail, FOLLOW_PROMPT),
         line("tag-links", Tail, TAG_LINKS),
@@ -228,8 +211,7 @@ impl Boilerplate {
                         if !start.is_match(line) {
                             None
                         } else {
-                            let end = (index + 1..count)
-                                .find(|&j| !in_code[j] && until.is_match(text::trim(lines[j])));
+                            let end = (index + 1..count).find(|&j| !in_code[j] && until.is_match(text::trim(lines[j])));
                             if end.is_none() {
                                 warnings.push(Issue::new(
                                     index + 1,
@@ -247,9 +229,7 @@ impl Boilerplate {
                     Kind::TitleHeading => text::heading_text(line)
                         .is_some_and(|heading| text::normalize(&text::unescape(heading)) == title)
                         .then_some(1),
-                    Kind::SummaryRepeat => summary
-                        .as_deref()
-                        .and_then(|summary| summary_repeat(lines, index, summary)),
+                    Kind::SummaryRepeat => summary.as_deref().and_then(|summary| summary_repeat(lines, index, summary)),
                 };
                 length.map(|length| (number, length))
             });
@@ -258,11 +238,7 @@ impl Boilerplate {
                     for slot in &mut claimed_by[index..index + length] {
                         *slot = Some(claims.len());
                     }
-                    claims.push(Claim {
-                        rule,
-                        start: index,
-                        length,
-                    });
+                    claims.push(Claim { rule, start: index, length });
                     index += length;
                 }
                 None => index += 1,
@@ -306,10 +282,7 @@ impl Boilerplate {
             ));
         }
 
-        let mut stripped = Stripped {
-            blank: vec![false; count],
-            removed: Vec::new(),
-        };
+        let mut stripped = Stripped { blank: vec![false; count], removed: Vec::new() };
         for claim in &claims {
             let rule = &self.rules[claim.rule];
             let applies = match rule.scope {
@@ -319,11 +292,7 @@ impl Boilerplate {
             };
             if applies {
                 stripped.blank[claim.start..claim.start + claim.length].fill(true);
-                stripped.removed.push(Removed {
-                    rule: rule.name.clone(),
-                    line: claim.start + 1,
-                    lines: claim.length,
-                });
+                stripped.removed.push(Removed { rule: rule.name.clone(), line: claim.start + 1, lines: claim.length });
             }
         }
         stripped
@@ -334,27 +303,18 @@ impl Rule {
     fn from_spec(spec: &RuleSpec) -> Result<Rule, String> {
         let name = spec.name.trim();
         if name.is_empty() {
-            return Err(format!(
-                "a boilerplate rule has an empty name (its pattern is `{}`)",
-                spec.pattern
-            ));
+            return Err(format!("a boilerplate rule has an empty name (its pattern is `{}`)", spec.pattern));
         }
         let compile = |field: &str, pattern: &str| {
             if pattern.is_empty() {
                 return Err(format!("boilerplate rule `{name}`: `{field}` is empty"));
             }
-            whole_line(pattern).map_err(|err| {
-                format!(
-                    "boilerplate rule `{name}`: `{field}` is not a valid regular expression: {err}"
-                )
-            })
+            whole_line(pattern)
+                .map_err(|err| format!("boilerplate rule `{name}`: `{field}` is not a valid regular expression: {err}"))
         };
         let start = compile("pattern", &spec.pattern)?;
         let kind = match &spec.until {
-            Some(until) => Kind::Card {
-                start,
-                until: compile("until", until)?,
-            },
+            Some(until) => Kind::Card { start, until: compile("until", until)? },
             None => Kind::Line(start),
         };
         let scope = match spec.scope.as_deref() {
@@ -368,11 +328,7 @@ impl Rule {
                 ));
             }
         };
-        Ok(Rule {
-            name: name.to_string(),
-            scope,
-            kind,
-        })
+        Ok(Rule { name: name.to_string(), scope, kind })
     }
 }
 
@@ -397,9 +353,7 @@ fn summary_repeat(lines: &[&str], index: usize, summary: &str) -> Option<usize> 
     while end < lines.len() && text::is_quote(lines[end]) && !is_empty_quote(lines[end]) {
         end += 1;
     }
-    if end == index
-        || text::normalize(&text::join_quote(lines[index..end].iter().copied())) != summary
-    {
+    if end == index || text::normalize(&text::join_quote(lines[index..end].iter().copied())) != summary {
         return None;
     }
     while end < lines.len() && is_empty_quote(lines[end]) {
@@ -486,20 +440,10 @@ mod tests {
     fn anywhere_rules_match_whole_lines_only() {
         let rules = Boilerplate::defaults();
         assert_eq!(
-            claimed_by(
-                &rules,
-                "  [🔗 课程](https://ke.qidianla.com/courses/x)\u{a0}"
-            )
-            .as_deref(),
+            claimed_by(&rules, "  [🔗 课程](https://ke.qidianla.com/courses/x)\u{a0}").as_deref(),
             Some("course-link")
         );
-        assert_eq!(
-            claimed_by(
-                &rules,
-                "推荐 [课程](https://ke.qidianla.com/courses/x) 给大家"
-            ),
-            None
-        );
+        assert_eq!(claimed_by(&rules, "推荐 [课程](https://ke.qidianla.com/courses/x) 给大家"), None);
     }
 
     #[test]
@@ -520,66 +464,41 @@ mod tests {
 
     #[test]
     fn extra_rules_come_after_the_defaults() {
-        let rules = Boilerplate::defaults()
-            .with_extra(&[spec("ad", "广告.*", None, Some("head"))])
-            .unwrap();
+        let rules = Boilerplate::defaults().with_extra(&[spec("ad", "广告.*", None, Some("head"))]).unwrap();
         assert_eq!(rules.names().last(), Some(&"ad"));
-        assert_eq!(
-            rules.names().len(),
-            Boilerplate::defaults().names().len() + 1
-        );
+        assert_eq!(rules.names().len(), Boilerplate::defaults().names().len() + 1);
     }
 
     #[test]
     fn extra_anywhere_rule_removes_in_the_middle() {
-        let rules = Boilerplate::defaults()
-            .with_extra(&[spec("ad", "广告：.*", None, None)])
-            .unwrap();
+        let rules = Boilerplate::defaults().with_extra(&[spec("ad", "广告：.*", None, None)]).unwrap();
         assert_eq!(claimed_by(&rules, "广告：买它").as_deref(), Some("ad"));
         assert_eq!(claimed_by(&rules, "这不是广告：买它"), None);
     }
 
     #[test]
     fn a_bad_regex_names_the_rule_and_the_error() {
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec("broken", "(unclosed", None, None)])
-            .unwrap_err();
+        let err = Boilerplate::defaults().with_extra(&[spec("broken", "(unclosed", None, None)]).unwrap_err();
         assert!(err.contains("`broken`"), "{err}");
-        assert!(
-            err.contains("`pattern` is not a valid regular expression"),
-            "{err}"
-        );
+        assert!(err.contains("`pattern` is not a valid regular expression"), "{err}");
         assert!(err.contains("unclosed group"), "{err}");
 
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec("card", "a", Some("[b"), None)])
-            .unwrap_err();
+        let err = Boilerplate::defaults().with_extra(&[spec("card", "a", Some("[b"), None)]).unwrap_err();
         assert!(err.contains("`card`: `until`"), "{err}");
     }
 
     #[test]
     fn bad_names_and_scopes_are_errors() {
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec("share-label", "x", None, None)])
-            .unwrap_err();
-        assert!(
-            err.contains("`share-label`") && err.contains("already"),
-            "{err}"
-        );
+        let err = Boilerplate::defaults().with_extra(&[spec("share-label", "x", None, None)]).unwrap_err();
+        assert!(err.contains("`share-label`") && err.contains("already"), "{err}");
 
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec(" ", "x", None, None)])
-            .unwrap_err();
+        let err = Boilerplate::defaults().with_extra(&[spec(" ", "x", None, None)]).unwrap_err();
         assert!(err.contains("empty name"), "{err}");
 
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec("x", "", None, None)])
-            .unwrap_err();
+        let err = Boilerplate::defaults().with_extra(&[spec("x", "", None, None)]).unwrap_err();
         assert!(err.contains("`x`: `pattern` is empty"), "{err}");
 
-        let err = Boilerplate::defaults()
-            .with_extra(&[spec("x", "y", None, Some("middle"))])
-            .unwrap_err();
+        let err = Boilerplate::defaults().with_extra(&[spec("x", "y", None, Some("middle"))]).unwrap_err();
         assert!(err.contains("unknown scope `middle`"), "{err}");
     }
 
@@ -593,29 +512,16 @@ mod tests {
             "[[boilerplate]]\nname = \"vote\"\npattern = \"为我投票\"\nuntil = \"投票传送门.*\"\nscope = \"tail\"\n",
         )
         .unwrap();
-        assert_eq!(
-            site.boilerplate,
-            [spec("vote", "为我投票", Some("投票传送门.*"), Some("tail"))]
-        );
-        let err = toml::from_str::<Site>(
-            "[[boilerplate]]\nname = \"x\"\npattern = \"y\"\nscop = \"tail\"\n",
-        )
-        .err()
-        .unwrap();
+        assert_eq!(site.boilerplate, [spec("vote", "为我投票", Some("投票传送门.*"), Some("tail"))]);
+        let err =
+            toml::from_str::<Site>("[[boilerplate]]\nname = \"x\"\npattern = \"y\"\nscop = \"tail\"\n").err().unwrap();
         assert!(err.to_string().contains("unknown field `scop`"), "{err}");
     }
 
     #[test]
     fn code_lines_follow_fences() {
-        let lines = [
-            "a", "```rust", "code", "~~~", "```", "b", "~~~~", "x", "~~~~~", "c",
-        ];
+        let lines = ["a", "```rust", "code", "~~~", "```", "b", "~~~~", "x", "~~~~~", "c"];
         let flags = code_lines(&lines, 0);
-        assert_eq!(
-            flags,
-            [
-                false, true, true, true, true, false, true, true, true, false
-            ]
-        );
+        assert_eq!(flags, [false, true, true, true, true, false, true, true, true, false]);
     }
 }

@@ -6,10 +6,7 @@
 /// without its `\r`, and the first without a byte-order mark.
 pub(super) fn split_lines(source: &str) -> Vec<&str> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    source
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .collect()
+    source.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line)).collect()
 }
 
 fn is_invisible(c: char) -> bool {
@@ -146,10 +143,7 @@ pub(super) fn inline_link(text: &str) -> Option<(&str, &str)> {
     }
     let label_end = label_end?;
     let label = &rest[..label_end];
-    let target = rest[label_end + 1..]
-        .strip_prefix('(')?
-        .strip_suffix(')')?
-        .trim();
+    let target = rest[label_end + 1..].strip_prefix('(')?.strip_suffix(')')?.trim();
     let destination = if let Some(angled) = target.strip_prefix('<') {
         &angled[..angled.find('>')?]
     } else {
@@ -196,23 +190,14 @@ mod tests {
     #[test]
     fn join_quote_joins_lines_and_paragraphs() {
         assert_eq!(join_quote(["> 第一行", "> 第二行"]), "第一行第二行");
-        assert_eq!(
-            join_quote(["> first line", "> second"]),
-            "first line second"
-        );
+        assert_eq!(join_quote(["> first line", "> second"]), "first line second");
         assert_eq!(join_quote(["> 一", ">", "> 二", "> "]), "一\n\n二");
     }
 
     #[test]
     fn inline_link_reads_label_and_destination() {
-        assert_eq!(
-            inline_link("[名字](https://a.example/u/1)"),
-            Some(("名字", "https://a.example/u/1"))
-        );
-        assert_eq!(
-            inline_link("[a [b]](<https://x.example/a b> \"t\")"),
-            Some(("a [b]", "https://x.example/a b"))
-        );
+        assert_eq!(inline_link("[名字](https://a.example/u/1)"), Some(("名字", "https://a.example/u/1")));
+        assert_eq!(inline_link("[a [b]](<https://x.example/a b> \"t\")"), Some(("a [b]", "https://x.example/a b")));
         assert_eq!(inline_link("[a](b) tail"), None);
         assert_eq!(inline_link("plain"), None);
     }
