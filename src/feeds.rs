@@ -37,7 +37,7 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
         }
     }
     let mut paths: Vec<&str> =
-        html_files.iter().map(|f| f.path.as_str()).filter(|p| p.ends_with("index.html") && !is_redirect(p)).collect();
+        html_files.iter().map(|f| f.path.as_str()).filter(|p| p.ends_with("index.html")).collect();
     paths.sort_unstable();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -54,11 +54,6 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
     }
     xml.push_str("</urlset>\n");
     OutputFile { path: "sitemap.xml".to_string(), bytes: xml.into_bytes() }
-}
-
-/// Pager redirects (`page/1/`) are not pages of their own.
-fn is_redirect(path: &str) -> bool {
-    path.ends_with("/page/1/index.html")
 }
 
 /// An Atom feed of `pages` (already newest first), written at `feed_path` (a site path).

@@ -67,7 +67,7 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
                 report.pages,
                 report.sections,
                 report.files,
-                report.output_dir.display(),
+                shown(&report.output_dir).display(),
                 report.total.as_secs_f64() * 1000.0,
                 if warnings > 0 { format!(", {warnings} warning(s)") } else { String::new() }
             );
@@ -83,4 +83,11 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A path as the user would type it: relative to the current folder when it lies under it.
+fn shown(path: &std::path::Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = path.strip_prefix(".").unwrap_or(path);
+    path.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -563,7 +563,6 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
                 context.insert("paginator", &paginator);
                 out.push(html(&path, templates.render(template, &context, &shown)?));
             }
-            out.push(redirect(&format!("{}page/1/", section.path), &views.url(&section.path)));
             Ok(out)
         }
         Job::ImplicitHome => {
@@ -610,7 +609,6 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
                 context.insert("paginator", &paginator);
                 out.push(html(&path, templates.render("taxonomy_single.html", &context, &path)?));
             }
-            out.push(redirect(&format!("{base}page/1/"), &views.url(&base)));
             Ok(out)
         }
         Job::NotFound => {
@@ -653,7 +651,7 @@ fn term_view<'a>(views: &Views<'a>, taxonomy: &'a Taxonomy, term: &'a Term) -> T
     }
 }
 
-/// A page that sends the browser to `target` (used for aliases and `page/1/`).
+/// A page that sends the browser to `target` (used for aliases).
 pub fn redirect(site_path: &str, target: &str) -> OutputFile {
     let target = crate::feeds::escape_xml(&crate::index::encode_url(target));
     let text = format!(
