@@ -1,1 +1,4 @@
 //! themata: a static-site generator for a Chinese knowledge base.
+
+pub mod slug;
+pub mod text;
