@@ -18,10 +18,15 @@ use crate::text::{fold_width, is_cjk, is_combining, is_zero_width};
 pub fn slugify(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in fold_width(s).chars() {
-        if is_zero_width(c) {
+        if is_zero_width(c) || is_variation_selector(c) {
             continue;
         }
-        if is_cjk(c) || is_combining(c) {
+        if is_combining(c) {
+            // A mark stays with the letter it belongs to, and goes with a dash.
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push(c);
+            }
+        } else if is_cjk(c) {
             out.push(c);
         } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
@@ -35,6 +40,12 @@ pub fn slugify(s: &str) -> String {
     } else {
         trimmed.to_string()
     }
+}
+
+/// Variation selectors only choose how the character before them is drawn
+/// (`⚡️` is U+26A1 U+FE0F): they have no place in a slug.
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// Hands out unique ids within one page: the first `x` is `x`, later ones
@@ -122,6 +133,17 @@ mod tests {
             slugify("プロダクト・マネージャー"),
             "プロダクト-マネージャー"
         );
+    }
+
+    #[test]
+    fn emoji_and_their_selectors_leave_nothing_behind() {
+        assert_eq!(
+            slugify("⚡️提升工作效率为什么重要？"),
+            "提升工作效率为什么重要"
+        );
+        assert_eq!(slugify("💻硬件设备：MacBook"), "硬件设备-macbook");
+        assert_eq!(slugify("👨\u{200d}💻 程序员"), "程序员");
+        assert_eq!(slugify("\u{301}a"), "a");
     }
 
     #[test]
