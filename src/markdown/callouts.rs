@@ -57,13 +57,14 @@ pub(super) fn apply<'a>(
     callouts: &[Callout],
     ctx: &mut Ctx<'_>,
 ) -> Vec<Spanned<'a>> {
-    // (event index, closes before opens, tag position, html)
-    let mut inserts: Vec<(usize, u8, usize, String)> = Vec::new();
+    // (event index, tag position, html). Sorted by index, then by where the
+    // tag stands in the source: that orders nested, adjacent and empty hints.
+    let mut inserts: Vec<(usize, usize, String)> = Vec::new();
     for callout in callouts {
         match wrap_points(&events, callout) {
             Some((i, j)) => {
-                inserts.push((i, 1, callout.open.start, open_div(callout.style)));
-                inserts.push((j, 0, callout.close.start, "</div>\n".to_string()));
+                inserts.push((i, callout.open.start, open_div(callout.style)));
+                inserts.push((j, callout.close.start, "</div>\n".to_string()));
             }
             None => {
                 ctx.warn(
@@ -74,17 +75,17 @@ pub(super) fn apply<'a>(
                 let i = first_at_or_after(&events, 0, callout.open.end);
                 let j = first_at_or_after(&events, 0, callout.close.end);
                 let show = |text: &str| format!("<p>{}</p>\n", escape_html(text));
-                inserts.push((i, 1, callout.open.start, show(&callout.open_text)));
-                inserts.push((j, 0, callout.close.start, show(&callout.close_text)));
+                inserts.push((i, callout.open.start, show(&callout.open_text)));
+                inserts.push((j, callout.close.start, show(&callout.close_text)));
             }
         }
     }
-    inserts.sort_by_key(|(i, order, pos, _)| (*i, *order, *pos));
+    inserts.sort_by_key(|(i, pos, _)| (*i, *pos));
 
     let mut out = Vec::with_capacity(events.len() + inserts.len());
     let mut pending = inserts.into_iter().peekable();
     for (index, (event, range)) in events.into_iter().enumerate() {
-        while let Some((_, _, pos, html)) = pending.next_if(|(i, ..)| *i == index) {
+        while let Some((_, pos, html)) = pending.next_if(|(i, ..)| *i == index) {
             out.push((Event::Html(CowStr::from(html)), pos..pos));
         }
         out.push(match event {
@@ -98,7 +99,7 @@ pub(super) fn apply<'a>(
             other => (other, range),
         });
     }
-    for (_, _, pos, html) in pending {
+    for (_, pos, html) in pending {
         out.push((Event::Html(CowStr::from(html)), pos..pos));
     }
     out

@@ -16,6 +16,14 @@
 //! back into literal `*`. Marks pair only within one container (a paragraph,
 //! heading, cell, link text, ...), so the output always nests properly.
 //! `_` emphasis is left to pulldown-cmark.
+//!
+//! Two departures from the amendment, both for what the exports contain:
+//! curly quotes, dashes, `…` and `·` count as CJK punctuation when Chinese
+//! text lies beyond them (`prompt**“如何…？**”可以`), and a run of exactly
+//! four stars that could both open and close is read as `**` `**`, a closing
+//! and an opening run (the export writes two adjacent bold spans as
+//! `**甲****乙**`). A body that already contains [`MARK`] is left to
+//! CommonMark's own rules.
 
 use std::ops::Range;
 

@@ -10,16 +10,16 @@
 //! small passes, one per feature, rewrite its event list in order:
 //!
 //! 1. a first parse finds, without changing any line or column, what must be
-//!    rewritten in the source before the real parse ([`tags::scan`],
-//!    [`emphasis::delimiter_positions`]); every rewrite replaces one character
+//!    rewritten in the source before the real parse (`tags::scan`,
+//!    `emphasis::delimiter_positions`); every rewrite replaces one character
 //!    by one character, so lines and character columns stay the file's own;
-//! 2. [`tags::restore`] gives unknown `{% ... %}` tags back their exact text;
-//! 3. [`emphasis::resolve`] pairs `*` emphasis with CJK-friendly rules;
-//! 4. [`callouts::apply`] wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
-//! 5. [`headings::apply`] gives headings ids and builds the toc;
-//! 6. [`links::apply`] resolves links, wikilinks and images;
-//! 7. [`collect::text`] gathers plain text and level-2 sections;
-//! 8. [`code::highlight`] turns fenced code into classed HTML.
+//! 2. `tags::restore` gives unknown `{% ... %}` tags back their exact text;
+//! 3. `emphasis::resolve` pairs `*` emphasis with CJK-friendly rules;
+//! 4. `callouts::apply` wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
+//! 5. `headings::apply` gives headings ids and builds the toc;
+//! 6. `links::apply` resolves links, wikilinks and images;
+//! 7. `collect::text` gathers plain text and level-2 sections;
+//! 8. `code::highlight` turns fenced code into classed HTML.
 //!
 //! Why a source rewrite for emphasis: CommonMark decides whether `**` can
 //! open or close from the characters around it, and a run such as
@@ -29,7 +29,7 @@
 //! pairing, so every `*` that the first parse used as a delimiter or left as
 //! literal prose is replaced by an inert punctuation mark (one character for
 //! one character, so nothing else about the parse changes), and
-//! [`emphasis::resolve`] does the pairing itself with the CJK-friendly
+//! `emphasis::resolve` does the pairing itself with the CJK-friendly
 //! flanking rules. Code spans, code blocks, raw HTML and link destinations
 //! are never touched.
 
@@ -162,6 +162,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     let first: Vec<Spanned<'_>> = parse(body);
     let scan = tags::scan(body, &first);
     let stars = emphasis::delimiter_positions(body, &first);
+    let marked = !stars.is_empty();
     drop(first);
     let original = LineIndex::new(body, opts.line_offset);
     for (pos, message) in &scan.warnings {
@@ -190,7 +191,11 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
 
     let events = parse(source);
     let events = tags::restore(events, &protected);
-    let events = emphasis::resolve(events, source);
+    let events = if marked {
+        emphasis::resolve(events, source)
+    } else {
+        events
+    };
     let events = callouts::apply(events, &callouts, &mut ctx);
     let (events, toc) = headings::apply(events, &mut ctx);
     let (events, links) = links::apply(events, opts.resolver, &ctx);

@@ -189,6 +189,55 @@ fn shortcut_reference_labels_still_match_their_definition() {
     );
 }
 
+#[test]
+fn body_containing_the_marker_character_falls_back_to_commonmark() {
+    // U+A8FC stands for `*` between the two parses; a body that already has
+    // one is rendered with CommonMark's own emphasis rules, and keeps it.
+    assert_eq!(
+        html("\u{a8fc} **a** **重点，**后"),
+        "<p>\u{a8fc} <strong>a</strong> **重点，**后</p>\n"
+    );
+}
+
+#[test]
+fn odd_inputs_render_balanced_html() {
+    let inputs = [
+        "**",
+        "*",
+        "****a****",
+        "\\",
+        "{%",
+        "{% %}",
+        "{%%}",
+        "[[",
+        "[[]]",
+        "![](",
+        "~~**a，**~~b",
+        "**a ~~b** c~~",
+        "*a **b* c**",
+        "**a *b** c*",
+        "# **",
+        "|**|\n|-|\n|**|",
+        "**[**]**",
+        "***a，**b*",
+        "**甲\n\n乙**",
+        "> **甲，\n**乙",
+        "{% hint style=\"info\" %}\n- a\n{% endhint %}\n- b",
+        "- {% hint style=\"info\" %}\n- {% endhint %}",
+        "```\n{% hint style=\"info\" %}\n```\n{% endhint %}",
+        "\r\n**重点，**后\r\n",
+    ];
+    for input in inputs {
+        let out = html(input);
+        for tag in ["strong", "em", "div", "del", "a", "p", "li", "blockquote"] {
+            let opens =
+                out.matches(&format!("<{tag}>")).count() + out.matches(&format!("<{tag} ")).count();
+            let closes = out.matches(&format!("</{tag}>")).count();
+            assert_eq!(opens, closes, "<{tag}> in {out:?} from {input:?}");
+        }
+    }
+}
+
 // ---- headings -----------------------------------------------------------
 
 #[test]
@@ -345,6 +394,37 @@ fn hint_split_across_containers_is_shown_as_text() {
     assert!(r.html.contains("{% endhint %}"), "{}", r.html);
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert_eq!(r.warnings[0].line, 3);
+}
+
+#[test]
+fn empty_and_adjacent_hints_nest_properly() {
+    assert_eq!(
+        html("{% hint style=\"info\" %}\n{% endhint %}"),
+        "<div class=\"callout callout-info\" role=\"note\">\n</div>\n"
+    );
+    assert_eq!(
+        html(
+            "{% hint style=\"info\" %}\n{% endhint %}\n{% hint style=\"danger\" %}\n甲\n{% endhint %}"
+        ),
+        "<div class=\"callout callout-info\" role=\"note\">\n</div>\n\
+         <div class=\"callout callout-danger\" role=\"note\">\n<p>甲</p>\n</div>\n"
+    );
+}
+
+#[test]
+fn hint_inside_a_quote_and_alert_inside_a_list() {
+    assert_eq!(
+        html("> {% hint style=\"info\" %}\n> **重点，**后\n> {% endhint %}"),
+        "<blockquote>\n<div class=\"callout callout-info\" role=\"note\">\n\
+         <p><strong>重点，</strong>后</p>\n</div>\n</blockquote>\n"
+    );
+    let out = html("- 甲\n  > [!WARNING]\n  > 小心\n- 乙");
+    assert!(
+        out.contains(
+            "<div class=\"callout callout-warning\" role=\"note\">\n<p>小心</p>\n</div>\n</li>"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
