@@ -72,8 +72,8 @@ pub(super) fn apply<'a>(
                     "this hint block starts and ends in different blocks (a list, a quote); \
                      its tags are shown as text",
                 );
-                let i = first_at_or_after(&events, 0, callout.open.end);
-                let j = first_at_or_after(&events, 0, callout.close.end);
+                let i = first_at_or_after(&events, callout.open.end);
+                let j = first_at_or_after(&events, callout.close.end);
                 let show = |text: &str| format!("<p>{}</p>\n", escape_html(text));
                 inserts.push((i, callout.open.start, show(&callout.open_text)));
                 inserts.push((j, callout.close.start, show(&callout.close_text)));
@@ -105,8 +105,8 @@ pub(super) fn apply<'a>(
     out
 }
 
-fn first_at_or_after(events: &[Spanned<'_>], from: usize, pos: usize) -> usize {
-    (from..events.len())
+fn first_at_or_after(events: &[Spanned<'_>], pos: usize) -> usize {
+    (0..events.len())
         .find(|&k| events[k].1.start >= pos)
         .unwrap_or(events.len())
 }
@@ -114,7 +114,7 @@ fn first_at_or_after(events: &[Spanned<'_>], from: usize, pos: usize) -> usize {
 /// Where the `<div>` and `</div>` go: before event `i` and before event `j`,
 /// with the events in between balanced. None when they cannot be.
 fn wrap_points(events: &[Spanned<'_>], callout: &Callout) -> Option<(usize, usize)> {
-    let i = first_at_or_after(events, 0, callout.open.end);
+    let i = first_at_or_after(events, callout.open.end);
     let mut depth = 0usize;
     for (k, (event, range)) in events.iter().enumerate().skip(i) {
         if range.start >= callout.close.start {
