@@ -1,21 +1,266 @@
-//! SHIM
+//! CJK-aware text measures: word counts, reading time, width folding and
+//! summary truncation for mixed Chinese/English plain text.
+//!
+//! Chinese has no spaces between words, so "words" are counted the way
+//! Chinese writers count characters: every Han, kana or hangul character
+//! counts one, and every run of other letters or digits (an English word, a
+//! number such as `2.5`) counts one. Non-breaking spaces separate words like
+//! any other space, and zero-width characters (U+200B..U+200D, U+2060,
+//! U+FEFF) never belong to a word; `truncate` drops them.
+
+/// Characters per minute for CJK text and words per minute for Latin text,
+/// the usual silent-reading speeds used by Chinese and English publishers.
+const CJK_PER_MINUTE: usize = 400;
+const LATIN_PER_MINUTE: usize = 200;
+
+/// Counts of the two kinds of units in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextStats {
+    /// Han, kana and hangul characters.
+    pub cjk_chars: usize,
+    /// Runs of other letters and digits.
+    pub latin_words: usize,
+}
+
+/// True for Han ideographs (with the iteration and zero marks 々 〆 〇),
+/// hiragana, katakana (full and half width) and hangul.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3005..=0x3007          // 々 〆 〇
+        | 0x3040..=0x309F        // hiragana
+        | 0x30A1..=0x30FA        // katakana (not the ゠ and ・ punctuation)
+        | 0x30FC..=0x30FF        // prolonged sound mark, iteration marks
+        | 0x31F0..=0x31FF        // katakana phonetic extensions
+        | 0x3400..=0x4DBF        // Han extension A
+        | 0x4E00..=0x9FFF        // Han unified ideographs
+        | 0xF900..=0xFAFF        // Han compatibility ideographs
+        | 0xFF66..=0xFF9F        // half-width katakana
+        | 0x1100..=0x11FF        // hangul jamo
+        | 0x3130..=0x318F        // hangul compatibility jamo
+        | 0xA960..=0xA97F        // hangul jamo extended A
+        | 0xAC00..=0xD7AF        // hangul syllables
+        | 0xD7B0..=0xD7FF        // hangul jamo extended B
+        | 0x20000..=0x3134F      // Han extensions B..G
+    )
+}
+
+/// Zero-width characters that carry no text: ZWSP, ZWNJ, ZWJ, word joiner, BOM.
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Combining marks and variation selectors: they belong to the character before them.
+pub(crate) fn is_combining(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF
+        | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F | 0x3099..=0x309A | 0xE0100..=0xE01EF)
+}
+
+/// A character that is part of a non-CJK word.
+fn is_word_char(c: char) -> bool {
+    (c.is_alphanumeric() && !is_cjk(c)) || is_combining(c)
+}
+
+/// Counts CJK characters and non-CJK words. An apostrophe between letters
+/// (`don't`) and a `.` or `,` between digits (`2.5`, `1,000`) stay inside the word.
+pub fn stats(text: &str) -> TextStats {
+    let mut out = TextStats::default();
+    let chars: Vec<char> = text.chars().collect();
+    let mut in_word = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if is_cjk(c) {
+            out.cjk_chars += 1;
+            in_word = false;
+        } else if is_word_char(c) {
+            if !in_word {
+                out.latin_words += 1;
+                in_word = true;
+            }
+        } else if in_word && joins_word(&chars, i) {
+            // stays inside the current word
+        } else {
+            in_word = false;
+        }
+    }
+    out
+}
+
+/// Whether the punctuation at `i` is inside a word: `don't`, `2.5`, `1,000`.
+fn joins_word(chars: &[char], i: usize) -> bool {
+    let (Some(&before), Some(&after)) = (
+        i.checked_sub(1).and_then(|p| chars.get(p)),
+        chars.get(i + 1),
+    ) else {
+        return false;
+    };
+    match chars[i] {
+        '\'' | '\u{2019}' => is_word_char(before) && is_word_char(after),
+        '.' | ',' => before.is_ascii_digit() && after.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// Each Han/kana/hangul character counts 1; each run of other letters/digits counts 1.
+pub fn word_count(text: &str) -> usize {
+    let s = stats(text);
+    s.cjk_chars + s.latin_words
+}
+
+/// Minutes to read: CJK characters at 400 a minute plus words at 200 a minute,
+/// rounded up, and at least 1.
+pub fn reading_time(text: &str) -> u32 {
+    let s = stats(text);
+    // cjk/400 + latin/200 == (cjk + 2*latin)/400, rounded up once.
+    let units = s.cjk_chars + s.latin_words * (CJK_PER_MINUTE / LATIN_PER_MINUTE);
+    let minutes = units.div_ceil(CJK_PER_MINUTE).max(1);
+    u32::try_from(minutes).unwrap_or(u32::MAX)
+}
+
+/// Folds full-width ASCII (U+FF01..U+FF5E) and the ideographic space U+3000
+/// to their half-width forms; everything else is kept.
 pub fn fold_width(s: &str) -> String {
     s.chars()
         .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap(),
-            c => c,
+            _ => c,
         })
         .collect()
 }
-pub fn truncate(text: &str, max: usize) -> String {
-    let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() <= max { t } else { format!("{}…", t.chars().take(max).collect::<String>()) }
+
+/// Collapses every run of whitespace (NBSP and U+3000 included) to one space,
+/// drops zero-width characters and trims both ends.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if is_zero_width(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
 }
-pub fn word_count(text: &str) -> usize {
-    text.chars().filter(|c| *c > '\u{2E80}').count()
-        + text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).count()
+
+/// Shortens `text` to at most `max_chars` characters, the "…" included, after
+/// collapsing whitespace. The cut never splits a character from its combining
+/// marks, and backs up to a space rather than split a short English word.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    let text = collapse_whitespace(text);
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max_chars {
+        return text;
+    }
+    if max_chars == 0 {
+        return String::new();
+    }
+    let mut cut = max_chars - 1;
+    // Keep combining marks and joiners with their base character.
+    while cut > 0 && (is_combining(chars[cut]) || chars[cut - 1] == '\u{200D}') {
+        cut -= 1;
+    }
+    // Inside an English word: back up to the space before it, if it is close.
+    if cut > 0 && is_word_char(chars[cut - 1]) && is_word_char(chars[cut]) {
+        let window = cut.saturating_sub(12);
+        if let Some(space) = (window..cut).rev().find(|&i| chars[i] == ' ') {
+            cut = space;
+        }
+    }
+    let mut out: String = chars[..cut].iter().collect();
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out.push('…');
+    out
 }
-pub fn reading_time(text: &str) -> u32 {
-    (word_count(text) / 400 + 1) as u32
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_each_han_character_and_each_english_word() {
+        assert_eq!(word_count("AI时代不需要产品经理？"), 1 + 9);
+        assert_eq!(word_count("用ChatGPT和Midjourney生成PRD"), 3 + 4);
+        assert_eq!(
+            stats("产品经理 product manager 3年"),
+            TextStats {
+                cjk_chars: 5,
+                latin_words: 3
+            }
+        );
+    }
+
+    #[test]
+    fn kana_and_hangul_count_like_han() {
+        assert_eq!(word_count("プロダクト"), 5);
+        assert_eq!(word_count("제품"), 2);
+    }
+
+    #[test]
+    fn nbsp_and_zero_width_space_separate_words() {
+        assert_eq!(word_count("product\u{a0}manager"), 2);
+        assert_eq!(word_count("product\u{200b}manager"), 2);
+        assert_eq!(word_count("\u{feff}\u{200b}"), 0);
+    }
+
+    #[test]
+    fn numbers_and_contractions_are_one_word() {
+        assert_eq!(word_count("GPT 3.5 don't 1,000"), 4);
+        assert_eq!(word_count("AI-native"), 2);
+    }
+
+    #[test]
+    fn punctuation_counts_nothing() {
+        assert_eq!(word_count("，。！？“”……——"), 0);
+        assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
+    fn reading_time_rounds_up_and_is_at_least_one_minute() {
+        assert_eq!(reading_time(""), 1);
+        assert_eq!(reading_time(&"字".repeat(400)), 1);
+        assert_eq!(reading_time(&"字".repeat(401)), 2);
+        assert_eq!(reading_time(&"word ".repeat(200)), 1);
+        // 400 characters (1 min) + 100 words (0.5 min) = 1.5 -> 2
+        let mixed = format!("{}{}", "字".repeat(400), " word".repeat(100));
+        assert_eq!(reading_time(&mixed), 2);
+    }
+
+    #[test]
+    fn fold_width_turns_full_width_ascii_half_width() {
+        assert_eq!(fold_width("ＡＩ＋时代　Ｂ端！"), "AI+时代 B端!");
+        // U+FF0C is full-width ASCII; the ideographic full stop is not.
+        assert_eq!(fold_width("，。"), ",。");
+    }
+
+    #[test]
+    fn truncate_keeps_short_text_but_collapses_spaces() {
+        assert_eq!(truncate("  产品\u{a0}\u{a0}经理\n\n", 10), "产品 经理");
+        assert_eq!(truncate("a\u{200b}b", 10), "ab");
+    }
+
+    #[test]
+    fn truncate_cuts_by_characters_and_adds_ellipsis() {
+        let out = truncate("伴随着AI人工智能技术的快速发展", 8);
+        assert_eq!(out, "伴随着AI人工…");
+        assert_eq!(out.chars().count(), 8);
+        assert_eq!(truncate("一二三", 0), "");
+        assert_eq!(truncate("一二三", 1), "…");
+    }
+
+    #[test]
+    fn truncate_does_not_split_a_short_english_word_or_combining_mark() {
+        assert_eq!(truncate("产品 manager works", 12), "产品 manager…");
+        // "e" + U+0301 is one visible letter: cut before it, never between.
+        assert_eq!(truncate("一二e\u{301}三", 4), "一二…");
+        assert_eq!(truncate("一二e\u{301}三四", 5), "一二e\u{301}…");
+    }
 }

@@ -1,0 +1,514 @@
+//! `*` emphasis that works in Chinese, Japanese and Korean text.
+//!
+//! CommonMark lets `**` close only if it is not preceded by punctuation, or
+//! is followed by whitespace or punctuation, so `**首先，**众所周知` stays as
+//! literal stars: the `，` inside and the `众` outside disqualify the closer.
+//! The CJK-friendly amendment (github.com/tats-u/markdown-cjk-friendly)
+//! fixes this by letting CJK characters and CJK punctuation count like
+//! whitespace on the outside of a run; this module implements it for `*`.
+//!
+//! It works in two steps around pulldown-cmark (see the parent module):
+//! [`delimiter_positions`] lists, from a first parse, every `*` that was an
+//! emphasis delimiter or literal prose; those become [`MARK`], an inert
+//! punctuation character, so the real parse leaves them in the text; then
+//! [`resolve`] runs the CommonMark delimiter algorithm over the marks with
+//! the amended flanking rules and turns them into Emphasis/Strong events or
+//! back into literal `*`. Marks pair only within one container (a paragraph,
+//! heading, cell, link text, ...), so the output always nests properly.
+//! `_` emphasis is left to pulldown-cmark.
+//!
+//! Two departures from the amendment, both for what the exports contain:
+//! curly quotes, dashes, `…` and `·` count as CJK punctuation when Chinese
+//! text lies beyond them (`prompt**“如何…？**”可以`), and a run of exactly
+//! four stars that could both open and close is read as `**` `**`, a closing
+//! and an opening run (the export writes two adjacent bold spans as
+//! `**甲****乙**`). A body that already contains [`MARK`] is left to
+//! CommonMark's own rules.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
+
+use super::Spanned;
+
+/// Stands for `*` between the two parses: a punctuation character (for
+/// CommonMark's flanking rules, like `*` itself) that Chinese text never uses.
+pub(super) const MARK: char = '\u{A8FC}';
+
+/// Byte offsets of the `*` characters that emphasis handles: delimiters of
+/// Emphasis/Strong and unescaped literal stars in prose. Stars in code, raw
+/// HTML, autolinks and link labels that must match a definition stay.
+pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<usize> {
+    if src.contains(MARK) || !src.contains('*') {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut keep: Vec<bool> = Vec::new();
+    for (event, range) in events {
+        let keeping = keep.last().copied().unwrap_or(false);
+        match event {
+            Event::Start(tag) => {
+                if !keeping {
+                    match tag {
+                        Tag::Emphasis => push_delimiters(src, range, 1, &mut out),
+                        Tag::Strong => push_delimiters(src, range, 2, &mut out),
+                        _ => {}
+                    }
+                }
+                keep.push(keeping || keeps_stars(tag));
+            }
+            Event::End(_) => {
+                keep.pop();
+            }
+            Event::Text(text) if !keeping => prose_stars(src, range, text, &mut out),
+            _ => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Inside these, stars are not touched: code, raw HTML, and links whose text
+/// is also their label or destination.
+fn keeps_stars(tag: &Tag<'_>) -> bool {
+    match tag {
+        Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_) => true,
+        Tag::Link { link_type, .. } | Tag::Image { link_type, .. } => {
+            !matches!(link_type, LinkType::Inline | LinkType::Reference)
+        }
+        _ => false,
+    }
+}
+
+fn push_delimiters(src: &str, range: &Range<usize>, width: usize, out: &mut Vec<usize>) {
+    let bytes = src.as_bytes();
+    if range.end < range.start + 2 * width {
+        return;
+    }
+    let positions = (range.start..range.start + width).chain(range.end - width..range.end);
+    let positions: Vec<usize> = positions.collect();
+    if positions.iter().all(|&p| bytes[p] == b'*') {
+        out.extend(positions);
+    }
+}
+
+/// Unescaped stars of a Text event, when the event's stars can be matched
+/// one to one with the source (an entity such as `&#42;` cannot).
+fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>) {
+    let want = text.matches('*').count();
+    if want == 0 {
+        return;
+    }
+    let mut found = Vec::new();
+    let mut escaped = 0;
+    for (i, b) in src.as_bytes()[range.clone()].iter().enumerate() {
+        if *b != b'*' {
+            continue;
+        }
+        let pos = range.start + i;
+        let backslashes = src.as_bytes()[..pos]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            escaped += 1;
+        } else {
+            found.push(pos);
+        }
+    }
+    if found.len() + escaped == want {
+        out.extend(found);
+    }
+}
+
+/// A run of consecutive marks.
+struct Run {
+    count: usize,
+    original: usize,
+    can_open: bool,
+    can_close: bool,
+    container: usize,
+    /// Tags that start here, outermost first (true = strong).
+    opens: Vec<bool>,
+    /// Tags that end here, innermost first.
+    closes: Vec<bool>,
+    range: Range<usize>,
+}
+
+enum Piece<'a> {
+    Event(Spanned<'a>),
+    Run(usize),
+}
+
+/// Turns the marks back into emphasis or literal stars.
+pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a>> {
+    let has_marks = |e: &Event<'_>| matches!(e, Event::Text(t) if t.contains(MARK));
+    if !events.iter().any(|(e, _)| has_marks(e)) {
+        return events;
+    }
+    let boundary: Vec<bool> = events.iter().map(|(e, _)| is_boundary(e)).collect();
+    let len = events.len();
+    let mut pieces = Vec::with_capacity(len);
+    let mut runs: Vec<Run> = Vec::new();
+    let mut containers = vec![0usize];
+    let mut next_container = 1;
+    for (k, (event, range)) in events.into_iter().enumerate() {
+        match &event {
+            Event::Start(_) => {
+                containers.push(next_container);
+                next_container += 1;
+            }
+            Event::End(_) => {
+                containers.pop();
+            }
+            _ => {}
+        }
+        let Event::Text(text) = &event else {
+            pieces.push(Piece::Event((event, range)));
+            continue;
+        };
+        if !text.contains(MARK) {
+            pieces.push(Piece::Event((event, range)));
+            continue;
+        }
+        let context = Context {
+            src,
+            range: range.clone(),
+            container: containers.last().copied().unwrap_or(0),
+            starts_after_boundary: k == 0 || boundary[k - 1],
+            ends_before_boundary: k + 1 == len || boundary[k + 1],
+        };
+        split_text(text, &context, &mut pieces, &mut runs);
+    }
+
+    let mut by_container: Vec<(usize, usize)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.container, i))
+        .collect();
+    by_container.sort_unstable();
+    for group in by_container.chunk_by(|a, b| a.0 == b.0) {
+        let order: Vec<usize> = group.iter().map(|&(_, i)| i).collect();
+        pair(&mut runs, &order);
+    }
+
+    let mut out = Vec::with_capacity(len + runs.len() * 2);
+    for piece in pieces {
+        match piece {
+            Piece::Event(e) => out.push(e),
+            Piece::Run(i) => emit(&runs[i], &mut out),
+        }
+    }
+    out
+}
+
+/// Events after or before which a run sits at the edge of a line or block.
+fn is_boundary(event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(tag) => !is_inline(tag),
+        Event::End(tag) => !matches!(
+            tag,
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image
+        ),
+        Event::SoftBreak | Event::HardBreak | Event::Rule | Event::Html(_) => true,
+        Event::TaskListMarker(_) => true,
+        _ => false,
+    }
+}
+
+fn is_inline(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+struct Context<'s> {
+    src: &'s str,
+    range: Range<usize>,
+    container: usize,
+    starts_after_boundary: bool,
+    ends_before_boundary: bool,
+}
+
+/// Splits a Text event at its runs of marks.
+fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
+    let src_marks: Vec<usize> = cx.src[cx.range.clone()]
+        .match_indices(MARK)
+        .map(|(i, _)| cx.range.start + i)
+        .collect();
+    let text_marks: Vec<usize> = text.match_indices(MARK).map(|(i, _)| i).collect();
+    let literal = |s: &str| Event::Text(CowStr::from(s.replace(MARK, "*")));
+    if src_marks.len() != text_marks.len() {
+        pieces.push(Piece::Event((literal(text), cx.range.clone())));
+        return;
+    }
+    let width = MARK.len_utf8();
+    let mut copied = 0;
+    let mut k = 0;
+    while k < text_marks.len() {
+        let mut n = 1;
+        while k + n < text_marks.len() && text_marks[k + n] == text_marks[k] + n * width {
+            n += 1;
+        }
+        let (a, b) = (text_marks[k], text_marks[k] + n * width);
+        let source = src_marks[k]..src_marks[k + n - 1] + width;
+        if a > copied {
+            pieces.push(Piece::Event((literal(&text[copied..a]), cx.range.clone())));
+        }
+        let mut before = cx.src[..source.start].chars().rev();
+        let mut after = cx.src[source.end..].chars();
+        let prev = if a == 0 && cx.starts_after_boundary {
+            Side::Edge
+        } else {
+            Side::of(before.next(), before.next())
+        };
+        let next = if b == text.len() && cx.ends_before_boundary {
+            Side::Edge
+        } else {
+            Side::of(after.next(), after.next())
+        };
+        let (can_open, can_close) = flanking(prev, next);
+        let mut push = |range: Range<usize>, count, can_open, can_close| {
+            pieces.push(Piece::Run(runs.len()));
+            runs.push(Run {
+                count,
+                original: count,
+                can_open,
+                can_close,
+                container: cx.container,
+                opens: Vec::new(),
+                closes: Vec::new(),
+                range,
+            });
+        };
+        if n == 4 && can_open && can_close {
+            // `**甲****乙**`: the export joined two bold spans; close, then reopen.
+            let middle = source.start + 2 * width;
+            push(source.start..middle, 2, false, true);
+            push(middle..source.end, 2, true, false);
+        } else {
+            push(source, n, can_open, can_close);
+        }
+        copied = b;
+        k += n;
+    }
+    if copied < text.len() {
+        pieces.push(Piece::Event((literal(&text[copied..]), cx.range.clone())));
+    }
+}
+
+/// What is on one side of a run, as far as flanking is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Whitespace, or the start or end of a line.
+    Edge,
+    /// Punctuation that is not CJK: ASCII, and quotes or dashes used in
+    /// Western text.
+    Punct,
+    /// A CJK character, CJK punctuation included.
+    Cjk,
+    /// Anything else: letters, digits.
+    Other,
+}
+
+impl Side {
+    /// Classifies the character next to a run; `beyond` is the one after it
+    /// (away from the run). Quotes, dashes, ellipsis and middle dot are
+    /// ambiguous-width: Chinese uses them as full-width punctuation, so with a
+    /// CJK character beyond them they count as CJK (what the amendment gets
+    /// from a variation selector, which exports never carry).
+    fn of(c: Option<char>, beyond: Option<char>) -> Side {
+        let Some(c) = c else { return Side::Edge };
+        if c.is_whitespace() {
+            Side::Edge
+        } else if is_wide(c) {
+            Side::Cjk
+        } else if is_punctuation(c) {
+            let ambiguous = matches!(
+                c,
+                '\u{2018}'
+                    | '\u{2019}'
+                    | '\u{201C}'
+                    | '\u{201D}'
+                    | '\u{2014}'
+                    | '\u{2015}'
+                    | '\u{2026}'
+                    | '\u{00B7}'
+            );
+            if ambiguous && beyond.is_some_and(is_wide) {
+                Side::Cjk
+            } else {
+                Side::Punct
+            }
+        } else {
+            Side::Other
+        }
+    }
+}
+
+/// (left-flanking, right-flanking) of a `*` run with the CJK-friendly rules:
+/// a run next to non-CJK punctuation on the inside needs whitespace,
+/// punctuation or a CJK character on the outside. For `*`, left-flanking
+/// means "can open" and right-flanking "can close".
+fn flanking(prev: Side, next: Side) -> (bool, bool) {
+    let loose = |s: Side| s != Side::Other;
+    let left = next != Side::Edge && (next != Side::Punct || loose(prev));
+    let right = prev != Side::Edge && (prev != Side::Punct || loose(next));
+    (left, right)
+}
+
+/// CommonMark's delimiter algorithm over the runs of one container.
+fn pair(runs: &mut [Run], order: &[usize]) {
+    let mut openers: Vec<usize> = Vec::new();
+    for &c in order {
+        if runs[c].can_close {
+            while runs[c].count > 0 {
+                let found = openers.iter().rposition(|&o| {
+                    let (o, c) = (&runs[o], &runs[c]);
+                    let both_ways = o.can_close || c.can_open;
+                    let multiple_of_three = (o.original + c.original) % 3 == 0
+                        && !(o.original % 3 == 0 && c.original % 3 == 0);
+                    o.count > 0 && !(both_ways && multiple_of_three)
+                });
+                let Some(at) = found else { break };
+                let o = openers[at];
+                let n = if runs[o].count >= 2 && runs[c].count >= 2 {
+                    2
+                } else {
+                    1
+                };
+                runs[o].count -= n;
+                runs[c].count -= n;
+                runs[o].opens.insert(0, n == 2);
+                runs[c].closes.push(n == 2);
+                openers.truncate(at + 1);
+                if runs[o].count == 0 {
+                    openers.pop();
+                }
+            }
+        }
+        if runs[c].count > 0 && runs[c].can_open {
+            openers.push(c);
+        }
+    }
+}
+
+fn emit<'a>(run: &Run, out: &mut Vec<Spanned<'a>>) {
+    let range = run.range.clone();
+    for &strong in &run.closes {
+        let end = if strong {
+            TagEnd::Strong
+        } else {
+            TagEnd::Emphasis
+        };
+        out.push((Event::End(end), range.clone()));
+    }
+    if run.count > 0 {
+        out.push((
+            Event::Text(CowStr::from("*".repeat(run.count))),
+            range.clone(),
+        ));
+    }
+    for &strong in &run.opens {
+        let start = if strong { Tag::Strong } else { Tag::Emphasis };
+        out.push((Event::Start(start), range.clone()));
+    }
+}
+
+/// Unicode punctuation in CommonMark's sense (general categories P and S),
+/// close enough for deciding emphasis: ASCII and Latin-1 punctuation and
+/// symbols, the general punctuation, currency, arrow, math, technical,
+/// shape and dingbat blocks, CJK and full-width punctuation, emoji.
+fn is_punctuation(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    matches!(c as u32,
+        0xA1..=0xA9 | 0xAB | 0xAC | 0xAE..=0xB1 | 0xB4 | 0xB6..=0xB8 | 0xBB | 0xBF
+        | 0xD7 | 0xF7
+        | 0x2010..=0x2027 | 0x2030..=0x205E
+        | 0x20A0..=0x20C0
+        | 0x2190..=0x23FF | 0x2500..=0x2BFF | 0x2E00..=0x2E7F
+        | 0x3001..=0x3004 | 0x3008..=0x3020 | 0x3030 | 0x3036 | 0x3037 | 0x303D..=0x303F
+        | 0x30A0 | 0x30FB
+        | 0xFE10..=0xFE19 | 0xFE30..=0xFE6B
+        | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65
+        | 0xFFE0..=0xFFEE
+        | 0x1F000..=0x1FAFF
+    ) || c == MARK
+}
+
+/// East Asian wide, full-width and half-width characters, and hangul: the
+/// "CJK characters" of the amendment (emoji are not among them).
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x2329 | 0x232A
+        | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xA960..=0xA97F | 0xAC00..=0xD7A3 | 0xD7B0..=0xD7FF
+        | 0xF900..=0xFAFF | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F
+        | 0xFF01..=0xFFDC | 0xFFE0..=0xFFEE
+        | 0x1F200..=0x1F2FF | 0x20000..=0x3FFFD
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flanking of a run between `before` and `after` (either may be empty).
+    fn can(before: &str, after: &str) -> (bool, bool) {
+        let mut b = before.chars().rev();
+        let mut a = after.chars();
+        flanking(Side::of(b.next(), b.next()), Side::of(a.next(), a.next()))
+    }
+
+    #[test]
+    fn cjk_punctuation_inside_and_han_outside_can_close() {
+        // `，**众`: CommonMark says neither; the amendment lets it close.
+        assert!(can("，", "众").1);
+        assert!(can("。", "众").1);
+        // `——“**今`: a quote inside, a Han character outside.
+        assert!(can("——\u{201c}", "今").1);
+    }
+
+    #[test]
+    fn curly_quotes_before_han_count_as_cjk_punctuation() {
+        // `prompt**“如何`: opens only because the quote leads into Chinese.
+        assert!(can("prompt", "\u{201c}如何").0);
+        assert!(!can("prompt", "\u{201c}How").0);
+        // `做强？**”可以`: closes.
+        assert!(can("做强？", "\u{201d}可以").1);
+    }
+
+    #[test]
+    fn han_outside_and_quote_inside_can_open() {
+        assert!(can("说", "\u{201c}").0);
+        assert!(can("说", "\u{201c}x").0);
+        assert!(can("的", "「").0);
+    }
+
+    #[test]
+    fn latin_rules_are_unchanged() {
+        // `a**"b` cannot open, `"**a` cannot close: as in CommonMark.
+        assert_eq!(can("a", "\""), (false, true));
+        assert_eq!(can("\"", "a"), (true, false));
+        assert_eq!(can("", "a"), (true, false));
+        assert_eq!(can("a", ""), (false, true));
+        assert_eq!(can(" ", " "), (false, false));
+    }
+}

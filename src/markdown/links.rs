@@ -1,0 +1,235 @@
+//! Links, wikilinks and images.
+//!
+//! Internal destinations (no URL scheme, not `//host`, not `#anchor`) and
+//! `[[wikilinks]]` are asked of the [`LinkResolver`] and recorded as
+//! [`OutLink`]s with their file line and column. A page or wiki link that does
+//! not resolve keeps its href as written and gets `class="broken-link"`; an
+//! asset or image that does not resolve is kept as written (the caller decides
+//! whether that is an error). Images are written with `loading="lazy"` and
+//! `referrerpolicy="no-referrer"`: the exports hotlink remote images.
+
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
+
+use super::{Ctx, LinkKind, LinkResolver, OutLink, Spanned, escape_href, escape_html};
+use crate::slug::slugify;
+
+pub(super) fn apply<'a>(
+    events: Vec<Spanned<'a>>,
+    resolver: &dyn LinkResolver,
+    ctx: &Ctx<'_>,
+) -> (Vec<Spanned<'a>>, Vec<OutLink>) {
+    let mut out = Vec::with_capacity(events.len());
+    let mut links = Vec::new();
+    let mut iter = events.into_iter();
+    while let Some((event, range)) = iter.next() {
+        let (line, column) = ctx.lines.locate(range.start);
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let Some(kind) = link_kind(link_type, &dest_url) else {
+                    let tag = Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    };
+                    out.push((Event::Start(tag), range));
+                    continue;
+                };
+                let wiki = kind == LinkKind::Wiki;
+                let url = resolver
+                    .resolve(&dest_url, wiki)
+                    .map(|url| with_fragment(url, &dest_url, wiki));
+                links.push(OutLink {
+                    dest: dest_url.to_string(),
+                    kind,
+                    wiki,
+                    line,
+                    column,
+                    resolved: url.is_some(),
+                    url: match (&url, kind) {
+                        (None, LinkKind::Asset) => Some(dest_url.to_string()),
+                        _ => url.clone(),
+                    },
+                });
+                match (url, kind) {
+                    (Some(url), _) => {
+                        let tag = Tag::Link {
+                            link_type,
+                            dest_url: CowStr::from(url),
+                            title,
+                            id,
+                        };
+                        out.push((Event::Start(tag), range));
+                    }
+                    (None, LinkKind::Asset) => {
+                        let tag = Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id,
+                        };
+                        out.push((Event::Start(tag), range));
+                    }
+                    (None, _) => {
+                        let html = format!(
+                            "<a href=\"{}\" class=\"broken-link\"{}>",
+                            escape_href(&dest_url),
+                            title_attr(&title)
+                        );
+                        out.push((Event::InlineHtml(CowStr::from(html)), range));
+                    }
+                }
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let alt = alt_text(&mut iter);
+                let mut src = dest_url.to_string();
+                if is_internal(&dest_url) {
+                    let url = resolver.resolve(&dest_url, false);
+                    links.push(OutLink {
+                        dest: dest_url.to_string(),
+                        kind: LinkKind::Image,
+                        wiki: false,
+                        line,
+                        column,
+                        resolved: url.is_some(),
+                        url: Some(url.clone().unwrap_or_else(|| dest_url.to_string())),
+                    });
+                    if let Some(url) = url {
+                        src = url;
+                    }
+                }
+                let html = format!(
+                    "<img src=\"{}\" alt=\"{}\"{} loading=\"lazy\" referrerpolicy=\"no-referrer\">",
+                    escape_href(&src),
+                    escape_html(&alt),
+                    title_attr(&title)
+                );
+                out.push((Event::InlineHtml(CowStr::from(html)), range));
+            }
+            other => out.push((other, range)),
+        }
+    }
+    (out, links)
+}
+
+fn title_attr(title: &str) -> String {
+    if title.is_empty() {
+        String::new()
+    } else {
+        format!(" title=\"{}\"", escape_html(title))
+    }
+}
+
+/// The kind of an internal link; None for external ones and in-page anchors.
+fn link_kind(link_type: LinkType, dest: &str) -> Option<LinkKind> {
+    match link_type {
+        LinkType::Autolink | LinkType::Email => None,
+        LinkType::WikiLink { .. } => Some(LinkKind::Wiki),
+        _ if !is_internal(dest) => None,
+        _ => {
+            let path = dest.split(['#', '?']).next().unwrap_or("");
+            let is_page = path.len() >= 3
+                && path.is_char_boundary(path.len() - 3)
+                && path[path.len() - 3..].eq_ignore_ascii_case(".md");
+            Some(if is_page {
+                LinkKind::Page
+            } else {
+                LinkKind::Asset
+            })
+        }
+    }
+}
+
+/// Neither empty, nor an in-page anchor, nor with a scheme (`https:`,
+/// `mailto:`, `data:`, ...) or a host (`//cdn.example`).
+fn is_internal(dest: &str) -> bool {
+    !(dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest))
+}
+
+fn has_scheme(dest: &str) -> bool {
+    let Some((scheme, _)) = dest.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Keeps the fragment of `dest` when the resolver's URL has none. A
+/// wikilink's fragment is heading text, so it is slugified like the heading.
+fn with_fragment(url: String, dest: &str, wiki: bool) -> String {
+    if url.contains('#') {
+        return url;
+    }
+    match dest.split_once('#') {
+        Some((_, fragment)) if !fragment.is_empty() => {
+            let fragment = if wiki {
+                slugify(fragment)
+            } else {
+                fragment.to_string()
+            };
+            format!("{url}#{fragment}")
+        }
+        _ => url,
+    }
+}
+
+/// Plain text of an image's description, consuming events up to its end.
+fn alt_text<'a>(iter: &mut impl Iterator<Item = Spanned<'a>>) -> String {
+    let mut alt = String::new();
+    let mut depth = 0usize;
+    for (event, _) in iter.by_ref() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(TagEnd::Image) if depth == 0 => break,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+    }
+    alt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_destinations() {
+        let kind = |d| link_kind(LinkType::Inline, d);
+        assert_eq!(kind("../b.md#x"), Some(LinkKind::Page));
+        assert_eq!(kind("/articles/x.MD"), Some(LinkKind::Page));
+        assert_eq!(kind("b.md?v=1"), Some(LinkKind::Page));
+        assert_eq!(kind("../files/x.pdf"), Some(LinkKind::Asset));
+        assert_eq!(kind("https://www.woshipm.com/u/1"), None);
+        assert_eq!(kind("mailto:a@b.c"), None);
+        assert_eq!(kind("tel:123"), None);
+        assert_eq!(kind("data:image/png;base64,AA"), None);
+        assert_eq!(kind("//cdn.example/x.md"), None);
+        assert_eq!(kind("#小节"), None);
+        assert_eq!(kind(""), None);
+        assert_eq!(
+            link_kind(LinkType::WikiLink { has_pothole: false }, "目标"),
+            Some(LinkKind::Wiki)
+        );
+    }
+
+    #[test]
+    fn keeps_or_adds_the_fragment() {
+        assert_eq!(with_fragment("/a/".into(), "a.md#x", false), "/a/#x");
+        assert_eq!(with_fragment("/a/#y".into(), "a.md#x", false), "/a/#y");
+        assert_eq!(
+            with_fragment("/a/".into(), "目标#To B 策略", true),
+            "/a/#to-b-策略"
+        );
+        assert_eq!(with_fragment("/a/".into(), "a.md", false), "/a/");
+    }
+}
