@@ -87,10 +87,7 @@ pub fn stats(text: &str) -> TextStats {
 
 /// Whether the punctuation at `i` is inside a word: `don't`, `2.5`, `1,000`.
 fn joins_word(chars: &[char], i: usize) -> bool {
-    let (Some(&before), Some(&after)) = (
-        i.checked_sub(1).and_then(|p| chars.get(p)),
-        chars.get(i + 1),
-    ) else {
+    let (Some(&before), Some(&after)) = (i.checked_sub(1).and_then(|p| chars.get(p)), chars.get(i + 1)) else {
         return false;
     };
     match chars[i] {
@@ -189,13 +186,7 @@ mod tests {
     fn counts_each_han_character_and_each_english_word() {
         assert_eq!(word_count("AI时代不需要产品经理？"), 1 + 9);
         assert_eq!(word_count("用ChatGPT和Midjourney生成PRD"), 3 + 4);
-        assert_eq!(
-            stats("产品经理 product manager 3年"),
-            TextStats {
-                cjk_chars: 5,
-                latin_words: 3
-            }
-        );
+        assert_eq!(stats("产品经理 product manager 3年"), TextStats { cjk_chars: 5, latin_words: 3 });
     }
 
     #[test]

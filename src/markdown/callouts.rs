@@ -52,11 +52,7 @@ fn alert_style(kind: BlockQuoteKind) -> &'static str {
     }
 }
 
-pub(super) fn apply<'a>(
-    events: Vec<Spanned<'a>>,
-    callouts: &[Callout],
-    ctx: &mut Ctx<'_>,
-) -> Vec<Spanned<'a>> {
+pub(super) fn apply<'a>(events: Vec<Spanned<'a>>, callouts: &[Callout], ctx: &mut Ctx<'_>) -> Vec<Spanned<'a>> {
     // (event index, tag position, html). Sorted by index, then by where the
     // tag stands in the source: that orders nested, adjacent and empty hints.
     let mut inserts: Vec<(usize, usize, String)> = Vec::new();
@@ -89,13 +85,10 @@ pub(super) fn apply<'a>(
             out.push((Event::Html(CowStr::from(html)), pos..pos));
         }
         out.push(match event {
-            Event::Start(Tag::BlockQuote(Some(kind))) => (
-                Event::Html(CowStr::from(open_div(alert_style(kind)))),
-                range,
-            ),
-            Event::End(TagEnd::BlockQuote(Some(_))) => {
-                (Event::Html(CowStr::from("</div>\n")), range)
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                (Event::Html(CowStr::from(open_div(alert_style(kind)))), range)
             }
+            Event::End(TagEnd::BlockQuote(Some(_))) => (Event::Html(CowStr::from("</div>\n")), range),
             other => (other, range),
         });
     }
@@ -106,9 +99,7 @@ pub(super) fn apply<'a>(
 }
 
 fn first_at_or_after(events: &[Spanned<'_>], pos: usize) -> usize {
-    (0..events.len())
-        .find(|&k| events[k].1.start >= pos)
-        .unwrap_or(events.len())
+    (0..events.len()).find(|&k| events[k].1.start >= pos).unwrap_or(events.len())
 }
 
 /// Where the `<div>` and `</div>` go: before event `i` and before event `j`,
@@ -125,12 +116,8 @@ fn wrap_points(events: &[Spanned<'_>], callout: &Callout) -> Option<(usize, usiz
             Event::End(_) if depth == 0 => {
                 // The container the hint opened in ends here. Fine if nothing
                 // else starts before the closing tag.
-                let next = events[k..]
-                    .iter()
-                    .find(|(e, _)| !matches!(e, Event::End(_)));
-                return next
-                    .is_none_or(|(_, r)| r.start >= callout.close.start)
-                    .then_some((i, k));
+                let next = events[k..].iter().find(|(e, _)| !matches!(e, Event::End(_)));
+                return next.is_none_or(|(_, r)| r.start >= callout.close.start).then_some((i, k));
             }
             Event::End(_) => depth -= 1,
             _ => {}

@@ -13,21 +13,12 @@ use super::{Ctx, Section, Spanned};
 pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>) -> (String, Vec<Section>) {
     let mut plain = String::new();
     let mut sections: Vec<Section> = Vec::new();
-    let mut current = Section {
-        heading: None,
-        id: None,
-        line: ctx.lines.locate(0).0,
-        text: String::new(),
-    };
+    let mut current = Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() };
     // Some(title so far) while inside a level-2 heading.
     let mut in_h2: Option<String> = None;
     for (event, range) in events {
         match event {
-            Event::Start(Tag::Heading {
-                level: HeadingLevel::H2,
-                id,
-                ..
-            }) => {
+            Event::Start(Tag::Heading { level: HeadingLevel::H2, id, .. }) => {
                 finish(&mut sections, std::mem::take(&mut current));
                 current.id = id.as_ref().map(|s| s.to_string());
                 current.line = ctx.lines.locate(range.start).0;
@@ -62,12 +53,7 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>) -> (String, Vec<Sectio
     }
     finish(&mut sections, current);
     if sections.is_empty() {
-        sections.push(Section {
-            heading: None,
-            id: None,
-            line: ctx.lines.locate(0).0,
-            text: String::new(),
-        });
+        sections.push(Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() });
     }
     (plain.trim_end().to_string(), sections)
 }

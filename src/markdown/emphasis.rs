@@ -107,11 +107,7 @@ fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>
             continue;
         }
         let pos = range.start + i;
-        let backslashes = src.as_bytes()[..pos]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b'\\')
-            .count();
+        let backslashes = src.as_bytes()[..pos].iter().rev().take_while(|&&b| b == b'\\').count();
         if backslashes % 2 == 1 {
             escaped += 1;
         } else {
@@ -183,11 +179,7 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
         split_text(text, &context, &mut pieces, &mut runs);
     }
 
-    let mut by_container: Vec<(usize, usize)> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.container, i))
-        .collect();
+    let mut by_container: Vec<(usize, usize)> = runs.iter().enumerate().map(|(i, r)| (r.container, i)).collect();
     by_container.sort_unstable();
     for group in by_container.chunk_by(|a, b| a.0 == b.0) {
         let order: Vec<usize> = group.iter().map(|&(_, i)| i).collect();
@@ -247,10 +239,7 @@ struct Context<'s> {
 
 /// Splits a Text event at its runs of marks.
 fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
-    let src_marks: Vec<usize> = cx.src[cx.range.clone()]
-        .match_indices(MARK)
-        .map(|(i, _)| cx.range.start + i)
-        .collect();
+    let src_marks: Vec<usize> = cx.src[cx.range.clone()].match_indices(MARK).map(|(i, _)| cx.range.start + i).collect();
     let text_marks: Vec<usize> = text.match_indices(MARK).map(|(i, _)| i).collect();
     let literal = |s: &str| Event::Text(CowStr::from(s.replace(MARK, "*")));
     if src_marks.len() != text_marks.len() {
@@ -272,16 +261,9 @@ fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, run
         }
         let mut before = cx.src[..source.start].chars().rev();
         let mut after = cx.src[source.end..].chars();
-        let prev = if a == 0 && cx.starts_after_boundary {
-            Side::Edge
-        } else {
-            Side::of(before.next(), before.next())
-        };
-        let next = if b == text.len() && cx.ends_before_boundary {
-            Side::Edge
-        } else {
-            Side::of(after.next(), after.next())
-        };
+        let prev = if a == 0 && cx.starts_after_boundary { Side::Edge } else { Side::of(before.next(), before.next()) };
+        let next =
+            if b == text.len() && cx.ends_before_boundary { Side::Edge } else { Side::of(after.next(), after.next()) };
         let (can_open, can_close) = flanking(prev, next);
         let mut push = |range: Range<usize>, count, can_open, can_close| {
             pieces.push(Piece::Run(runs.len()));
@@ -341,20 +323,9 @@ impl Side {
         } else if is_punctuation(c) {
             let ambiguous = matches!(
                 c,
-                '\u{2018}'
-                    | '\u{2019}'
-                    | '\u{201C}'
-                    | '\u{201D}'
-                    | '\u{2014}'
-                    | '\u{2015}'
-                    | '\u{2026}'
-                    | '\u{00B7}'
+                '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2014}' | '\u{2015}' | '\u{2026}' | '\u{00B7}'
             );
-            if ambiguous && beyond.is_some_and(is_wide) {
-                Side::Cjk
-            } else {
-                Side::Punct
-            }
+            if ambiguous && beyond.is_some_and(is_wide) { Side::Cjk } else { Side::Punct }
         } else {
             Side::Other
         }
@@ -381,17 +352,13 @@ fn pair(runs: &mut [Run], order: &[usize]) {
                 let found = openers.iter().rposition(|&o| {
                     let (o, c) = (&runs[o], &runs[c]);
                     let both_ways = o.can_close || c.can_open;
-                    let multiple_of_three = (o.original + c.original) % 3 == 0
-                        && !(o.original % 3 == 0 && c.original % 3 == 0);
+                    let multiple_of_three =
+                        (o.original + c.original) % 3 == 0 && !(o.original % 3 == 0 && c.original % 3 == 0);
                     o.count > 0 && !(both_ways && multiple_of_three)
                 });
                 let Some(at) = found else { break };
                 let o = openers[at];
-                let n = if runs[o].count >= 2 && runs[c].count >= 2 {
-                    2
-                } else {
-                    1
-                };
+                let n = if runs[o].count >= 2 && runs[c].count >= 2 { 2 } else { 1 };
                 runs[o].count -= n;
                 runs[c].count -= n;
                 runs[o].opens.insert(0, n == 2);
@@ -411,18 +378,11 @@ fn pair(runs: &mut [Run], order: &[usize]) {
 fn emit<'a>(run: &Run, out: &mut Vec<Spanned<'a>>) {
     let range = run.range.clone();
     for &strong in &run.closes {
-        let end = if strong {
-            TagEnd::Strong
-        } else {
-            TagEnd::Emphasis
-        };
+        let end = if strong { TagEnd::Strong } else { TagEnd::Emphasis };
         out.push((Event::End(end), range.clone()));
     }
     if run.count > 0 {
-        out.push((
-            Event::Text(CowStr::from("*".repeat(run.count))),
-            range.clone(),
-        ));
+        out.push((Event::Text(CowStr::from("*".repeat(run.count))), range.clone()));
     }
     for &strong in &run.opens {
         let start = if strong { Tag::Strong } else { Tag::Emphasis };

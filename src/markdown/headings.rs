@@ -17,20 +17,14 @@ struct Heading {
     custom: Option<String>,
 }
 
-pub(super) fn apply<'a>(
-    mut events: Vec<Spanned<'a>>,
-    ctx: &mut Ctx<'_>,
-) -> (Vec<Spanned<'a>>, Vec<TocEntry>) {
+pub(super) fn apply<'a>(mut events: Vec<Spanned<'a>>, ctx: &mut Ctx<'_>) -> (Vec<Spanned<'a>>, Vec<TocEntry>) {
     let headings = find(&events);
     let mut slugger = Slugger::new();
     for h in &headings {
         if let Some(id) = &h.custom
             && !slugger.reserve(id)
         {
-            ctx.warn(
-                events[h.index].1.start,
-                format!("heading id `{id}` is used twice on this page"),
-            );
+            ctx.warn(events[h.index].1.start, format!("heading id `{id}` is used twice on this page"));
         }
     }
     let mut flat = Vec::with_capacity(headings.len());
@@ -42,12 +36,7 @@ pub(super) fn apply<'a>(
         if let (Event::Start(Tag::Heading { id: slot, .. }), _) = &mut events[h.index] {
             *slot = Some(CowStr::from(id.clone()));
         }
-        flat.push(TocEntry {
-            level: h.level,
-            id,
-            title: h.title,
-            children: Vec::new(),
-        });
+        flat.push(TocEntry { level: h.level, id, title: h.title, children: Vec::new() });
     }
     let toc = nest(&mut flat.into_iter().peekable(), 0);
     (events, toc)
@@ -104,10 +93,7 @@ fn level_number(level: HeadingLevel) -> u8 {
 }
 
 /// Nests a flat list: each heading takes the deeper ones after it as children.
-fn nest(
-    flat: &mut std::iter::Peekable<impl Iterator<Item = TocEntry>>,
-    parent_level: u8,
-) -> Vec<TocEntry> {
+fn nest(flat: &mut std::iter::Peekable<impl Iterator<Item = TocEntry>>, parent_level: u8) -> Vec<TocEntry> {
     let mut out = Vec::new();
     while let Some(mut entry) = flat.next_if(|e| e.level > parent_level) {
         entry.children = nest(flat, entry.level);
@@ -121,23 +107,12 @@ mod tests {
     use super::*;
 
     fn entry(level: u8, id: &str) -> TocEntry {
-        TocEntry {
-            level,
-            id: id.into(),
-            title: id.into(),
-            children: Vec::new(),
-        }
+        TocEntry { level, id: id.into(), title: id.into(), children: Vec::new() }
     }
 
     fn shape(toc: &[TocEntry]) -> String {
         toc.iter()
-            .map(|e| {
-                if e.children.is_empty() {
-                    e.id.clone()
-                } else {
-                    format!("{}({})", e.id, shape(&e.children))
-                }
-            })
+            .map(|e| if e.children.is_empty() { e.id.clone() } else { format!("{}({})", e.id, shape(&e.children)) })
             .collect::<Vec<_>>()
             .join(" ")
     }

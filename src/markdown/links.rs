@@ -24,26 +24,14 @@ pub(super) fn apply<'a>(
     while let Some((event, range)) = iter.next() {
         let (line, column) = ctx.lines.locate(range.start);
         match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let Some(kind) = link_kind(link_type, &dest_url) else {
-                    let tag = Tag::Link {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    };
+                    let tag = Tag::Link { link_type, dest_url, title, id };
                     out.push((Event::Start(tag), range));
                     continue;
                 };
                 let wiki = kind == LinkKind::Wiki;
-                let url = resolver
-                    .resolve(&dest_url, wiki)
-                    .map(|url| with_fragment(url, &dest_url, wiki));
+                let url = resolver.resolve(&dest_url, wiki).map(|url| with_fragment(url, &dest_url, wiki));
                 links.push(OutLink {
                     dest: dest_url.to_string(),
                     kind,
@@ -58,21 +46,11 @@ pub(super) fn apply<'a>(
                 });
                 match (url, kind) {
                     (Some(url), _) => {
-                        let tag = Tag::Link {
-                            link_type,
-                            dest_url: CowStr::from(url),
-                            title,
-                            id,
-                        };
+                        let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
                         out.push((Event::Start(tag), range));
                     }
                     (None, LinkKind::Asset) => {
-                        let tag = Tag::Link {
-                            link_type,
-                            dest_url,
-                            title,
-                            id,
-                        };
+                        let tag = Tag::Link { link_type, dest_url, title, id };
                         out.push((Event::Start(tag), range));
                     }
                     (None, _) => {
@@ -85,9 +63,7 @@ pub(super) fn apply<'a>(
                     }
                 }
             }
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => {
+            Event::Start(Tag::Image { dest_url, title, .. }) => {
                 let alt = alt_text(&mut iter);
                 let mut src = dest_url.to_string();
                 if is_internal(&dest_url) {
@@ -120,11 +96,7 @@ pub(super) fn apply<'a>(
 }
 
 fn title_attr(title: &str) -> String {
-    if title.is_empty() {
-        String::new()
-    } else {
-        format!(" title=\"{}\"", escape_html(title))
-    }
+    if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape_html(title)) }
 }
 
 /// The kind of an internal link; None for external ones and in-page anchors.
@@ -138,11 +110,7 @@ fn link_kind(link_type: LinkType, dest: &str) -> Option<LinkKind> {
             let is_page = path.len() >= 3
                 && path.is_char_boundary(path.len() - 3)
                 && path[path.len() - 3..].eq_ignore_ascii_case(".md");
-            Some(if is_page {
-                LinkKind::Page
-            } else {
-                LinkKind::Asset
-            })
+            Some(if is_page { LinkKind::Page } else { LinkKind::Asset })
         }
     }
 }
@@ -170,11 +138,7 @@ fn with_fragment(url: String, dest: &str, wiki: bool) -> String {
     }
     match dest.split_once('#') {
         Some((_, fragment)) if !fragment.is_empty() => {
-            let fragment = if wiki {
-                slugify(fragment)
-            } else {
-                fragment.to_string()
-            };
+            let fragment = if wiki { slugify(fragment) } else { fragment.to_string() };
             format!("{url}#{fragment}")
         }
         _ => url,
@@ -216,20 +180,14 @@ mod tests {
         assert_eq!(kind("//cdn.example/x.md"), None);
         assert_eq!(kind("#小节"), None);
         assert_eq!(kind(""), None);
-        assert_eq!(
-            link_kind(LinkType::WikiLink { has_pothole: false }, "目标"),
-            Some(LinkKind::Wiki)
-        );
+        assert_eq!(link_kind(LinkType::WikiLink { has_pothole: false }, "目标"), Some(LinkKind::Wiki));
     }
 
     #[test]
     fn keeps_or_adds_the_fragment() {
         assert_eq!(with_fragment("/a/".into(), "a.md#x", false), "/a/#x");
         assert_eq!(with_fragment("/a/#y".into(), "a.md#x", false), "/a/#y");
-        assert_eq!(
-            with_fragment("/a/".into(), "目标#To B 策略", true),
-            "/a/#to-b-策略"
-        );
+        assert_eq!(with_fragment("/a/".into(), "目标#To B 策略", true), "/a/#to-b-策略");
         assert_eq!(with_fragment("/a/".into(), "a.md", false), "/a/");
     }
 }

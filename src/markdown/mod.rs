@@ -174,28 +174,13 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
 
     // Phase 2: parse the rewritten source and run the passes.
     let source = rewrite.text.as_str();
-    let mut ctx = Ctx {
-        lines: LineIndex::new(source, opts.line_offset),
-        warnings,
-    };
-    let protected: Vec<Range<usize>> = scan
-        .protected
-        .iter()
-        .map(|r| rewrite.map_range(r))
-        .collect();
-    let callouts: Vec<callouts::Callout> = scan
-        .callouts
-        .iter()
-        .map(|c| c.mapped(|r| rewrite.map_range(r)))
-        .collect();
+    let mut ctx = Ctx { lines: LineIndex::new(source, opts.line_offset), warnings };
+    let protected: Vec<Range<usize>> = scan.protected.iter().map(|r| rewrite.map_range(r)).collect();
+    let callouts: Vec<callouts::Callout> = scan.callouts.iter().map(|c| c.mapped(|r| rewrite.map_range(r))).collect();
 
     let events = parse(source);
     let events = tags::restore(events, &protected);
-    let events = if marked {
-        emphasis::resolve(events, source)
-    } else {
-        events
-    };
+    let events = if marked { emphasis::resolve(events, source) } else { events };
     let events = callouts::apply(events, &callouts, &mut ctx);
     let (events, toc) = headings::apply(events, &mut ctx);
     let (events, links) = links::apply(events, opts.resolver, &ctx);
@@ -235,9 +220,7 @@ fn parser_options() -> pulldown_cmark::Options {
 }
 
 fn parse(source: &str) -> Vec<Spanned<'_>> {
-    Parser::new_ext(source, parser_options())
-        .into_offset_iter()
-        .collect()
+    Parser::new_ext(source, parser_options()).into_offset_iter().collect()
 }
 
 /// State shared by the passes of one render.
@@ -264,11 +247,7 @@ impl<'s> LineIndex<'s> {
     pub fn new(source: &'s str, line_offset: usize) -> Self {
         let mut starts = vec![0];
         starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        Self {
-            source,
-            starts,
-            line_offset,
-        }
+        Self { source, starts, line_offset }
     }
 
     /// File line and 1-based character column of a byte offset.
@@ -282,11 +261,7 @@ impl<'s> LineIndex<'s> {
 
     fn warning(&self, pos: usize, message: String) -> Warning {
         let (line, column) = self.locate(pos);
-        Warning {
-            line,
-            column,
-            message,
-        }
+        Warning { line, column, message }
     }
 }
 

@@ -65,9 +65,7 @@ pub(super) fn scan(src: &str, events: &[Spanned<'_>]) -> Scan {
             Kind::Hint(_) if found.whole_line => open.push(found),
             Kind::EndHint if found.whole_line => match open.pop() {
                 Some(start) => {
-                    let Kind::Hint(style) = start.kind else {
-                        unreachable!("only hints are pushed")
-                    };
+                    let Kind::Hint(style) = start.kind else { unreachable!("only hints are pushed") };
                     blank(src, &start.span, &mut out.edits);
                     blank(src, &found.span, &mut out.edits);
                     out.callouts.push(Callout {
@@ -78,45 +76,26 @@ pub(super) fn scan(src: &str, events: &[Spanned<'_>]) -> Scan {
                         close: found.span,
                     });
                 }
-                None => keep_as_text(
-                    src,
-                    found.span,
-                    |tag| format!("`{tag}` has no `{{% hint %}}` before it"),
-                    &mut out,
-                ),
+                None => {
+                    keep_as_text(src, found.span, |tag| format!("`{tag}` has no `{{% hint %}}` before it"), &mut out)
+                }
             },
-            Kind::Hint(_) | Kind::EndHint => keep_as_text(
-                src,
-                found.span,
-                |tag| format!("`{tag}` must stand on a line of its own"),
-                &mut out,
-            ),
+            Kind::Hint(_) | Kind::EndHint => {
+                keep_as_text(src, found.span, |tag| format!("`{tag}` must stand on a line of its own"), &mut out)
+            }
             Kind::BadHint(style) => keep_as_text(
                 src,
                 found.span,
-                |tag| {
-                    format!(
-                        "`{tag}`: hint style \"{style}\" is not one of {}",
-                        HINT_STYLES.join(", ")
-                    )
-                },
+                |tag| format!("`{tag}`: hint style \"{style}\" is not one of {}", HINT_STYLES.join(", ")),
                 &mut out,
             ),
-            Kind::Other => keep_as_text(
-                src,
-                found.span,
-                |tag| format!("template tag `{tag}` is not supported"),
-                &mut out,
-            ),
+            Kind::Other => {
+                keep_as_text(src, found.span, |tag| format!("template tag `{tag}` is not supported"), &mut out)
+            }
         }
     }
     for start in open {
-        keep_as_text(
-            src,
-            start.span,
-            |tag| format!("`{tag}` is never closed by `{{% endhint %}}`"),
-            &mut out,
-        );
+        keep_as_text(src, start.span, |tag| format!("`{tag}` is never closed by `{{% endhint %}}`"), &mut out);
     }
     out.warnings.sort_by_key(|(pos, _)| *pos);
     out
@@ -128,9 +107,7 @@ fn prose_ranges(events: &[Spanned<'_>]) -> Vec<Range<usize>> {
     let mut in_code = 0usize;
     for (event, range) in events {
         match event {
-            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_)) => {
-                in_code += 1
-            }
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_)) => in_code += 1,
             Event::End(TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_)) => {
                 in_code = in_code.saturating_sub(1)
             }
@@ -166,13 +143,8 @@ fn find_tags(src: &str, prose: &[Range<usize>]) -> Vec<Found> {
         let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
         let before = &src[line_start..start];
         let after = &src[end..line_end];
-        let whole_line =
-            before.chars().all(|c| c.is_whitespace() || c == '>') && after.trim().is_empty();
-        found.push(Found {
-            span: start..end,
-            kind: classify(&src[start + 2..end - 2]),
-            whole_line,
-        });
+        let whole_line = before.chars().all(|c| c.is_whitespace() || c == '>') && after.trim().is_empty();
+        found.push(Found { span: start..end, kind: classify(&src[start + 2..end - 2]), whole_line });
         from = end;
     }
     found
@@ -208,17 +180,9 @@ fn blank(src: &str, span: &Range<usize>, edits: &mut Vec<(usize, char)>) {
 }
 
 /// Warns (the message names the tag) and protects the tag's text.
-fn keep_as_text(
-    src: &str,
-    span: Range<usize>,
-    message: impl FnOnce(&str) -> String,
-    out: &mut Scan,
-) {
+fn keep_as_text(src: &str, span: Range<usize>, message: impl FnOnce(&str) -> String, out: &mut Scan) {
     let text = &src[span.clone()];
-    out.warnings.push((
-        span.start,
-        format!("{}; it is shown as text", message(text)),
-    ));
+    out.warnings.push((span.start, format!("{}; it is shown as text", message(text))));
     for (i, c) in text.char_indices() {
         if c.is_ascii_punctuation() {
             let private = char::from_u32(PROTECT_BASE + c as u32).unwrap_or(c);
@@ -229,19 +193,13 @@ fn keep_as_text(
 }
 
 /// Puts the original ASCII back into the Text events of protected tags.
-pub(super) fn restore<'a>(
-    mut events: Vec<Spanned<'a>>,
-    protected: &[Range<usize>],
-) -> Vec<Spanned<'a>> {
+pub(super) fn restore<'a>(mut events: Vec<Spanned<'a>>, protected: &[Range<usize>]) -> Vec<Spanned<'a>> {
     if protected.is_empty() {
         return events;
     }
     for (event, range) in &mut events {
         let Event::Text(text) = event else { continue };
-        if !protected
-            .iter()
-            .any(|p| p.start < range.end && range.start < p.end)
-        {
+        if !protected.iter().any(|p| p.start < range.end && range.start < p.end) {
             continue;
         }
         let restored: String = text

@@ -13,9 +13,7 @@ struct Resolver {
 
 impl Resolver {
     fn new() -> Self {
-        Self {
-            asked: Mutex::new(Vec::new()),
-        }
+        Self { asked: Mutex::new(Vec::new()) }
     }
 
     fn asked(&self) -> Vec<(String, bool)> {
@@ -27,19 +25,12 @@ impl LinkResolver for Resolver {
     fn resolve(&self, dest: &str, wiki: bool) -> Option<String> {
         self.asked.lock().unwrap().push((dest.to_string(), wiki));
         let path = dest.split('#').next().unwrap_or("");
-        path.starts_with("ok")
-            .then(|| format!("/{}/", path.trim_end_matches(".md")))
+        path.starts_with("ok").then(|| format!("/{}/", path.trim_end_matches(".md")))
     }
 }
 
 fn render_with(body: &str, line_offset: usize) -> Rendered {
-    render(
-        body,
-        &Options {
-            line_offset,
-            resolver: &Resolver::new(),
-        },
-    )
+    render(body, &Options { line_offset, resolver: &Resolver::new() })
 }
 
 fn html(body: &str) -> String {
@@ -55,23 +46,14 @@ fn snapshot(body: &str) -> String {
         toc_lines(&r.toc, 0, &mut out);
     }
     for w in &r.warnings {
-        out.push_str(&format!(
-            "---- warning {}:{} {}\n",
-            w.line, w.column, w.message
-        ));
+        out.push_str(&format!("---- warning {}:{} {}\n", w.line, w.column, w.message));
     }
     out
 }
 
 fn toc_lines(toc: &[TocEntry], depth: usize, out: &mut String) {
     for e in toc {
-        out.push_str(&format!(
-            "{}h{} #{} {}\n",
-            "  ".repeat(depth),
-            e.level,
-            e.id,
-            e.title
-        ));
+        out.push_str(&format!("{}h{} #{} {}\n", "  ".repeat(depth), e.level, e.id, e.title));
         toc_lines(&e.children, depth + 1, out);
     }
 }
@@ -107,24 +89,14 @@ fn snapshot_cjk_bold_nested_and_across_lines() {
 fn bold_ending_in_each_cjk_punctuation_is_closed() {
     for p in ['，', '。', '！', '？', '：', '；', '）', '」', '》', '”'] {
         let out = html(&format!("**重点{p}**后文"));
-        assert_eq!(
-            out,
-            format!("<p><strong>重点{p}</strong>后文</p>\n"),
-            "with {p}"
-        );
+        assert_eq!(out, format!("<p><strong>重点{p}</strong>后文</p>\n"), "with {p}");
     }
 }
 
 #[test]
 fn bold_starting_with_cjk_punctuation_after_han_is_opened() {
-    assert_eq!(
-        html("他说**“这是关键”**然后"),
-        "<p>他说<strong>“这是关键”</strong>然后</p>\n"
-    );
-    assert_eq!(
-        html("即**《回归初心》！**"),
-        "<p>即<strong>《回归初心》！</strong></p>\n"
-    );
+    assert_eq!(html("他说**“这是关键”**然后"), "<p>他说<strong>“这是关键”</strong>然后</p>\n");
+    assert_eq!(html("即**《回归初心》！**"), "<p>即<strong>《回归初心》！</strong></p>\n");
 }
 
 #[test]
@@ -157,10 +129,7 @@ fn english_emphasis_follows_commonmark() {
          <strong>a <em>b</em> c</strong></p>\n"
     );
     assert_eq!(html("a**\"b\"**c"), "<p>a**\"b\"**c</p>\n");
-    assert_eq!(
-        html("_em_ and __strong__"),
-        "<p><em>em</em> and <strong>strong</strong></p>\n"
-    );
+    assert_eq!(html("_em_ and __strong__"), "<p><em>em</em> and <strong>strong</strong></p>\n");
 }
 
 #[test]
@@ -175,10 +144,7 @@ fn emphasis_does_not_cross_links_or_cells() {
         "<p><strong><a href=\"https://e.x\">链接</a>，</strong>后文</p>\n"
     );
     let table = html("|a|b|\n|-|-|\n|**x，**y|**z**|\n");
-    assert!(
-        table.contains("<td><strong>x，</strong>y</td><td><strong>z</strong></td>"),
-        "{table}"
-    );
+    assert!(table.contains("<td><strong>x，</strong>y</td><td><strong>z</strong></td>"), "{table}");
 }
 
 #[test]
@@ -193,10 +159,7 @@ fn shortcut_reference_labels_still_match_their_definition() {
 fn body_containing_the_marker_character_falls_back_to_commonmark() {
     // U+A8FC stands for `*` between the two parses; a body that already has
     // one is rendered with CommonMark's own emphasis rules, and keeps it.
-    assert_eq!(
-        html("\u{a8fc} **a** **重点，**后"),
-        "<p>\u{a8fc} <strong>a</strong> **重点，**后</p>\n"
-    );
+    assert_eq!(html("\u{a8fc} **a** **重点，**后"), "<p>\u{a8fc} <strong>a</strong> **重点，**后</p>\n");
 }
 
 #[test]
@@ -230,8 +193,7 @@ fn odd_inputs_render_balanced_html() {
     for input in inputs {
         let out = html(input);
         for tag in ["strong", "em", "div", "del", "a", "p", "li", "blockquote"] {
-            let opens =
-                out.matches(&format!("<{tag}>")).count() + out.matches(&format!("<{tag} ")).count();
+            let opens = out.matches(&format!("<{tag}>")).count() + out.matches(&format!("<{tag} ")).count();
             let closes = out.matches(&format!("</{tag}>")).count();
             assert_eq!(opens, closes, "<{tag}> in {out:?} from {input:?}");
         }
@@ -268,19 +230,10 @@ fn custom_ids_are_kept_and_duplicates_warned() {
 
 #[test]
 fn toc_nests_by_level() {
-    let r = render_with(
-        "# 标题\n\n## 一\n\n### 一.1\n\n### 一.2\n\n## 二\n\n#### 二.深\n",
-        0,
-    );
+    let r = render_with("# 标题\n\n## 一\n\n### 一.1\n\n### 一.2\n\n## 二\n\n#### 二.深\n", 0);
     assert_eq!(r.toc.len(), 1);
     let h1 = &r.toc[0];
-    assert_eq!(
-        h1.children
-            .iter()
-            .map(|e| e.title.as_str())
-            .collect::<Vec<_>>(),
-        ["一", "二"]
-    );
+    assert_eq!(h1.children.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(), ["一", "二"]);
     assert_eq!(h1.children[0].children.len(), 2);
     assert_eq!(h1.children[1].children[0].id, "二-深");
 }
@@ -320,18 +273,8 @@ fn snapshot_unknown_template_tag() {
 fn unknown_tag_is_kept_exactly_and_located() {
     let body = "第一行\n\n说明：**重点，**{% raw *a* _b_ `c` <d> &amp; \\e %}结束";
     let r = render_with(body, 10);
-    assert!(
-        r.plain_text
-            .contains("{% raw *a* _b_ `c` <d> &amp; \\e %}结束"),
-        "{}",
-        r.plain_text
-    );
-    assert!(
-        r.html
-            .contains("{% raw *a* _b_ `c` &lt;d&gt; &amp;amp; \\e %}"),
-        "{}",
-        r.html
-    );
+    assert!(r.plain_text.contains("{% raw *a* _b_ `c` <d> &amp; \\e %}结束"), "{}", r.plain_text);
+    assert!(r.html.contains("{% raw *a* _b_ `c` &lt;d&gt; &amp;amp; \\e %}"), "{}", r.html);
     assert!(r.html.contains("<strong>重点，</strong>"), "{}", r.html);
     assert_eq!(r.warnings.len(), 1);
     // Line 3 of the body is file line 13; columns count characters.
@@ -341,56 +284,32 @@ fn unknown_tag_is_kept_exactly_and_located() {
 
 #[test]
 fn tags_in_code_are_code() {
-    let r = render_with(
-        "`{% include x %}`\n\n```\n{% hint style=\"info\" %}\n{% endhint %}\n```\n",
-        0,
-    );
+    let r = render_with("`{% include x %}`\n\n```\n{% hint style=\"info\" %}\n{% endhint %}\n```\n", 0);
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     assert!(!r.html.contains("callout"));
     assert!(r.html.contains("<code>{% include x %}</code>"));
-    assert!(
-        r.html
-            .contains("{% hint style=&quot;info&quot; %}\n{% endhint %}")
-    );
+    assert!(r.html.contains("{% hint style=&quot;info&quot; %}\n{% endhint %}"));
 }
 
 #[test]
 fn unclosed_or_stray_hint_tags_stay_visible_with_warnings() {
-    let r = render_with(
-        "{% endhint %}\n\n{% hint style=\"info\" %}\n正文\n\n{% endhint %} 同一行",
-        0,
-    );
+    let r = render_with("{% endhint %}\n\n{% hint style=\"info\" %}\n正文\n\n{% endhint %} 同一行", 0);
     assert!(!r.html.contains("callout"), "{}", r.html);
     assert!(r.html.contains("<p>{% endhint %}</p>"), "{}", r.html);
-    assert!(
-        r.html.contains("<p>{% hint style=\"info\" %}\n正文</p>"),
-        "{}",
-        r.html
-    );
+    assert!(r.html.contains("<p>{% hint style=\"info\" %}\n正文</p>"), "{}", r.html);
     assert!(r.html.contains("<p>{% endhint %} 同一行</p>"), "{}", r.html);
     let lines: Vec<usize> = r.warnings.iter().map(|w| w.line).collect();
     assert_eq!(lines, [1, 3, 6], "{:?}", r.warnings);
-    assert!(
-        r.warnings[0]
-            .message
-            .contains("has no `{% hint %}` before it")
-    );
+    assert!(r.warnings[0].message.contains("has no `{% hint %}` before it"));
     assert!(r.warnings[1].message.contains("never closed"));
     assert!(r.warnings[2].message.contains("line of its own"));
 }
 
 #[test]
 fn hint_split_across_containers_is_shown_as_text() {
-    let r = render_with(
-        "- 项目\n\n  {% hint style=\"info\" %}\n  里面\n\n外面\n{% endhint %}\n",
-        0,
-    );
+    let r = render_with("- 项目\n\n  {% hint style=\"info\" %}\n  里面\n\n外面\n{% endhint %}\n", 0);
     assert!(!r.html.contains("callout"), "{}", r.html);
-    assert!(
-        r.html.contains("{% hint style=&quot;info&quot; %}"),
-        "{}",
-        r.html
-    );
+    assert!(r.html.contains("{% hint style=&quot;info&quot; %}"), "{}", r.html);
     assert!(r.html.contains("{% endhint %}"), "{}", r.html);
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert_eq!(r.warnings[0].line, 3);
@@ -403,9 +322,7 @@ fn empty_and_adjacent_hints_nest_properly() {
         "<div class=\"callout callout-info\" role=\"note\">\n</div>\n"
     );
     assert_eq!(
-        html(
-            "{% hint style=\"info\" %}\n{% endhint %}\n{% hint style=\"danger\" %}\n甲\n{% endhint %}"
-        ),
+        html("{% hint style=\"info\" %}\n{% endhint %}\n{% hint style=\"danger\" %}\n甲\n{% endhint %}"),
         "<div class=\"callout callout-info\" role=\"note\">\n</div>\n\
          <div class=\"callout callout-danger\" role=\"note\">\n<p>甲</p>\n</div>\n"
     );
@@ -419,23 +336,13 @@ fn hint_inside_a_quote_and_alert_inside_a_list() {
          <p><strong>重点，</strong>后</p>\n</div>\n</blockquote>\n"
     );
     let out = html("- 甲\n  > [!WARNING]\n  > 小心\n- 乙");
-    assert!(
-        out.contains(
-            "<div class=\"callout callout-warning\" role=\"note\">\n<p>小心</p>\n</div>\n</li>"
-        ),
-        "{out}"
-    );
+    assert!(out.contains("<div class=\"callout callout-warning\" role=\"note\">\n<p>小心</p>\n</div>\n</li>"), "{out}");
 }
 
 #[test]
 fn hint_inside_a_list_item_wraps_inside_it() {
     let out = html("- 项目\n\n  {% hint style=\"info\" %}\n  里面\n  {% endhint %}\n- 下一项\n");
-    assert!(
-        out.contains(
-            "<div class=\"callout callout-info\" role=\"note\">\n<p>里面</p>\n</div>\n</li>"
-        ),
-        "{out}"
-    );
+    assert!(out.contains("<div class=\"callout callout-info\" role=\"note\">\n<p>里面</p>\n</div>\n</li>"), "{out}");
 }
 
 // ---- other Markdown -----------------------------------------------------
@@ -464,10 +371,7 @@ fn snapshot_code_fence() {
 fn raw_html_passes_through_and_smart_punctuation_is_off() {
     let out = html("<div class=\"x\">原样</div>\n\n\"引号\" -- ... 和 <span>行内</span>");
     assert!(out.contains("<div class=\"x\">原样</div>"));
-    assert!(
-        out.contains("<p>\"引号\" -- ... 和 <span>行内</span></p>"),
-        "{out}"
-    );
+    assert!(out.contains("<p>\"引号\" -- ... 和 <span>行内</span></p>"), "{out}");
 }
 
 // ---- links and images ---------------------------------------------------
@@ -477,13 +381,7 @@ fn links_are_resolved_or_marked_broken() {
     let resolver = Resolver::new();
     let body = "**首先，**见[好](ok.md#小节)、[坏](../bad.md \"标题\")、[[ok页]]、[[没有|别名]]、\
                 [附件](../files/x.pdf)、[外链](https://e.x/a.md)、[锚](#上文)、<https://e.x>";
-    let r = render(
-        body,
-        &Options {
-            line_offset: 2,
-            resolver: &resolver,
-        },
-    );
+    let r = render(body, &Options { line_offset: 2, resolver: &resolver });
     assert_eq!(
         resolver.asked(),
         [
@@ -494,34 +392,13 @@ fn links_are_resolved_or_marked_broken() {
             ("../files/x.pdf".to_string(), false),
         ]
     );
-    assert!(
-        r.html
-            .contains("<a href=\"/ok/#%E5%B0%8F%E8%8A%82\">好</a>"),
-        "{}",
-        r.html
-    );
-    assert!(
-        r.html
-            .contains("<a href=\"../bad.md\" class=\"broken-link\" title=\"标题\">坏</a>"),
-        "{}",
-        r.html
-    );
+    assert!(r.html.contains("<a href=\"/ok/#%E5%B0%8F%E8%8A%82\">好</a>"), "{}", r.html);
+    assert!(r.html.contains("<a href=\"../bad.md\" class=\"broken-link\" title=\"标题\">坏</a>"), "{}", r.html);
     assert!(r.html.contains("<a href=\"/ok页/\">ok页</a>") || r.html.contains("/ok%E9%A1%B5/"));
-    assert!(
-        r.html.contains("class=\"broken-link\">别名</a>"),
-        "{}",
-        r.html
-    );
-    assert!(
-        r.html.contains("<a href=\"../files/x.pdf\">附件</a>"),
-        "{}",
-        r.html
-    );
-    let summary: Vec<(LinkKind, usize, usize, Option<&str>, bool)> = r
-        .links
-        .iter()
-        .map(|l| (l.kind, l.line, l.column, l.url.as_deref(), l.resolved))
-        .collect();
+    assert!(r.html.contains("class=\"broken-link\">别名</a>"), "{}", r.html);
+    assert!(r.html.contains("<a href=\"../files/x.pdf\">附件</a>"), "{}", r.html);
+    let summary: Vec<(LinkKind, usize, usize, Option<&str>, bool)> =
+        r.links.iter().map(|l| (l.kind, l.line, l.column, l.url.as_deref(), l.resolved)).collect();
     // Columns count characters on the file's line 3, after the bold that the
     // emphasis pass rewrote.
     let col = |s: &str| body[..body.find(s).unwrap()].chars().count() + 1;
@@ -532,13 +409,7 @@ fn links_are_resolved_or_marked_broken() {
             (LinkKind::Page, 3, col("[坏]"), None, false),
             (LinkKind::Wiki, 3, col("[[ok页]]"), Some("/ok页/"), true),
             (LinkKind::Wiki, 3, col("[[没有"), None, false),
-            (
-                LinkKind::Asset,
-                3,
-                col("[附件]"),
-                Some("../files/x.pdf"),
-                false
-            ),
+            (LinkKind::Asset, 3, col("[附件]"), Some("../files/x.pdf"), false),
         ]
     );
     assert_eq!(col("[好]"), 9);
@@ -549,10 +420,7 @@ fn images_are_lazy_and_relative_ones_resolved() {
     let resolver = Resolver::new();
     let r = render(
         "![封面*图*](https://image.woshipm.com/a.jpg \"题图\")\n\n![](ok.png) ![本地](img/b.png)",
-        &Options {
-            line_offset: 0,
-            resolver: &resolver,
-        },
+        &Options { line_offset: 0, resolver: &resolver },
     );
     assert!(
         r.html.contains(
@@ -562,24 +430,9 @@ fn images_are_lazy_and_relative_ones_resolved() {
         "{}",
         r.html
     );
-    assert!(
-        r.html
-            .contains("<img src=\"/ok.png/\" alt=\"\" loading=\"lazy\""),
-        "{}",
-        r.html
-    );
-    assert!(
-        r.html.contains("<img src=\"img/b.png\" alt=\"本地\""),
-        "{}",
-        r.html
-    );
-    assert_eq!(
-        resolver.asked(),
-        [
-            ("ok.png".to_string(), false),
-            ("img/b.png".to_string(), false)
-        ]
-    );
+    assert!(r.html.contains("<img src=\"/ok.png/\" alt=\"\" loading=\"lazy\""), "{}", r.html);
+    assert!(r.html.contains("<img src=\"img/b.png\" alt=\"本地\""), "{}", r.html);
+    assert_eq!(resolver.asked(), [("ok.png".to_string(), false), ("img/b.png".to_string(), false)]);
     assert!(r.links.iter().all(|l| l.kind == LinkKind::Image));
     assert!(!r.plain_text.contains("封面"), "alt text is not page text");
 }
@@ -588,22 +441,9 @@ fn images_are_lazy_and_relative_ones_resolved() {
 
 #[test]
 fn sections_split_at_level_two_headings() {
-    let r = render_with(
-        "导语，**重点。**\n\n## 第一节\n\n内容一\n\n### 小节\n\n内容二\n\n## 第二节\n",
-        9,
-    );
-    let got: Vec<(Option<&str>, Option<&str>, usize, &str)> = r
-        .sections
-        .iter()
-        .map(|s| {
-            (
-                s.heading.as_deref(),
-                s.id.as_deref(),
-                s.line,
-                s.text.as_str(),
-            )
-        })
-        .collect();
+    let r = render_with("导语，**重点。**\n\n## 第一节\n\n内容一\n\n### 小节\n\n内容二\n\n## 第二节\n", 9);
+    let got: Vec<(Option<&str>, Option<&str>, usize, &str)> =
+        r.sections.iter().map(|s| (s.heading.as_deref(), s.id.as_deref(), s.line, s.text.as_str())).collect();
     assert_eq!(
         got,
         [
@@ -644,14 +484,12 @@ fn sample_files() -> Vec<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let roots: Vec<PathBuf> = match std::env::var_os("THEMATA_CORPUS") {
         Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            manifest.join("tests/fixtures/corpus-sample"),
-            manifest.join("../shared/corpus-sample"),
-        ],
+        None => vec![manifest.join("tests/fixtures/corpus-sample"), manifest.join("../shared/corpus-sample")],
     };
-    let root = roots.iter().find(|r| r.is_dir()).unwrap_or_else(|| {
-        panic!("sample articles not found in any of {roots:?}; set THEMATA_CORPUS")
-    });
+    let root = roots
+        .iter()
+        .find(|r| r.is_dir())
+        .unwrap_or_else(|| panic!("sample articles not found in any of {roots:?}; set THEMATA_CORPUS"));
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -669,10 +507,7 @@ fn sample_files() -> Vec<PathBuf> {
 /// `{% endhint %}` replaced by empty lines.
 fn body_of(source: &str) -> String {
     let lines: Vec<&str> = source.lines().collect();
-    let end = lines
-        .iter()
-        .position(|l| l.trim() == "{% endhint %}")
-        .map_or(0, |i| i + 1);
+    let end = lines.iter().position(|l| l.trim() == "{% endhint %}").map_or(0, |i| i + 1);
     let mut body = "\n".repeat(end);
     body.push_str(&lines[end..].join("\n"));
     body
@@ -686,11 +521,8 @@ fn visible_text(html: &str) -> String {
         let scraper::Node::Text(text) = node.value() else {
             continue;
         };
-        let in_code = node.ancestors().any(|a| {
-            a.value()
-                .as_element()
-                .is_some_and(|e| matches!(e.name(), "code" | "pre"))
-        });
+        let in_code =
+            node.ancestors().any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "code" | "pre")));
         if !in_code {
             out.push_str(text);
             out.push('\n');
@@ -710,12 +542,7 @@ fn no_literal_double_star_in_any_sample_article() {
         for line in visible_text(&r.html).lines().filter(|l| l.contains("**")) {
             bad.push(format!("{}: {line}", path.display()));
         }
-        assert!(
-            r.warnings.is_empty(),
-            "{}: {:?}",
-            path.display(),
-            r.warnings
-        );
+        assert!(r.warnings.is_empty(), "{}: {:?}", path.display(), r.warnings);
     }
     assert!(bad.is_empty(), "literal ** left:\n{}", bad.join("\n"));
 }
@@ -728,11 +555,7 @@ fn seed_article_bold_and_headings() {
         .expect("the seed article beside the sample");
     let source = std::fs::read_to_string(&path).expect("read seed");
     let r = render_with(&body_of(&source), 0);
-    assert!(
-        r.toc
-            .iter()
-            .any(|e| e.id == "一-外围技能失效-产品经理们步入-尴尬期")
-    );
+    assert!(r.toc.iter().any(|e| e.id == "一-外围技能失效-产品经理们步入-尴尬期"));
     assert!(r.sections.len() > 3);
     assert!(r.word_count > 5000, "{}", r.word_count);
 }
