@@ -268,7 +268,7 @@ fn render_page(config: &Config, index: &Index, page: &SourcePage) -> (Rendered, 
         }
         let message = match link.kind {
             LinkKind::Wiki => format!("broken wikilink: [[{}]] matches no page", link.dest),
-            LinkKind::Page => format!("broken link: `{}` matches no page", link.dest),
+            LinkKind::Page | LinkKind::Fragment => format!("broken link: `{}` matches no page", link.dest),
             LinkKind::Asset | LinkKind::Image => format!("broken link: `{}` matches no file in content/", link.dest),
         };
         problems.push(Diagnostic::error(&page.display, link.line, link.column, message));

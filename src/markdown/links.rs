@@ -2,7 +2,10 @@
 //!
 //! Internal destinations (no URL scheme, not `//host`, not `#anchor`) and
 //! `[[wikilinks]]` are asked of the [`LinkResolver`] and recorded as
-//! [`OutLink`]s with their file line and column. A page or wiki link that does
+//! [`OutLink`]s with their file line and column. Same-page fragment links
+//! (`[x](#小节)`, `[[#小节]]`) are recorded too, as [`LinkKind::Fragment`],
+//! without asking the resolver: they are checked against the page's own
+//! anchors (a wikilink's fragment is heading text, so it is slugified). A page or wiki link that does
 //! not resolve keeps its href as written and gets `class="broken-link"`; an
 //! asset or image that does not resolve is kept as written (the caller decides
 //! whether that is an error). Images are written with `loading="lazy"` and
@@ -16,6 +19,7 @@ use crate::slug::slugify;
 pub(super) fn apply<'a>(
     events: Vec<Spanned<'a>>,
     resolver: &dyn LinkResolver,
+    anchors: &[String],
     ctx: &Ctx<'_>,
 ) -> (Vec<Spanned<'a>>, Vec<OutLink>) {
     let mut out = Vec::with_capacity(events.len());
@@ -30,7 +34,28 @@ pub(super) fn apply<'a>(
                     out.push((Event::Start(tag), range));
                     continue;
                 };
-                let wiki = kind == LinkKind::Wiki;
+                let wiki = matches!(link_type, LinkType::WikiLink { .. });
+                if kind == LinkKind::Fragment {
+                    let fragment = &dest_url[1..];
+                    let (url, target) = if wiki {
+                        let id = slugify(fragment);
+                        (format!("#{id}"), id)
+                    } else {
+                        (dest_url.to_string(), percent_decode(fragment))
+                    };
+                    links.push(OutLink {
+                        dest: dest_url.to_string(),
+                        kind,
+                        wiki,
+                        line,
+                        column,
+                        resolved: anchors.iter().any(|a| *a == target || a == fragment),
+                        url: Some(url.clone()),
+                    });
+                    let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
+                    out.push((Event::Start(tag), range));
+                    continue;
+                }
                 let url = resolver.resolve(&dest_url, wiki).map(|url| with_fragment(url, &dest_url, wiki));
                 links.push(OutLink {
                     dest: dest_url.to_string(),
@@ -99,10 +124,12 @@ fn title_attr(title: &str) -> String {
     if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape_html(title)) }
 }
 
-/// The kind of an internal link; None for external ones and in-page anchors.
+/// The kind of an internal link; None for external ones and for a bare `#`.
 fn link_kind(link_type: LinkType, dest: &str) -> Option<LinkKind> {
+    let fragment = dest.len() > 1 && dest.starts_with('#');
     match link_type {
         LinkType::Autolink | LinkType::Email => None,
+        _ if fragment => Some(LinkKind::Fragment),
         LinkType::WikiLink { .. } => Some(LinkKind::Wiki),
         _ if !is_internal(dest) => None,
         _ => {
@@ -145,6 +172,28 @@ fn with_fragment(url: String, dest: &str, wiki: bool) -> String {
     }
 }
 
+/// Decodes `%XX` escapes (a fragment copied from a browser's address bar is
+/// percent-encoded); anything that is not valid UTF-8 afterwards is kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(byte) if bytes[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
 /// Plain text of an image's description, consuming events up to its end.
 fn alt_text<'a>(iter: &mut impl Iterator<Item = Spanned<'a>>) -> String {
     let mut alt = String::new();
@@ -178,9 +227,23 @@ mod tests {
         assert_eq!(kind("tel:123"), None);
         assert_eq!(kind("data:image/png;base64,AA"), None);
         assert_eq!(kind("//cdn.example/x.md"), None);
-        assert_eq!(kind("#小节"), None);
+        assert_eq!(kind("#小节"), Some(LinkKind::Fragment));
+        assert_eq!(kind("#"), None);
         assert_eq!(kind(""), None);
-        assert_eq!(link_kind(LinkType::WikiLink { has_pothole: false }, "目标"), Some(LinkKind::Wiki));
+        let wiki = |d| link_kind(LinkType::WikiLink { has_pothole: false }, d);
+        assert_eq!(wiki("目标"), Some(LinkKind::Wiki));
+        assert_eq!(wiki("#小节"), Some(LinkKind::Fragment));
+        assert_eq!(wiki("目标#小节"), Some(LinkKind::Wiki));
+        assert_eq!(link_kind(LinkType::Autolink, "#x"), None);
+    }
+
+    #[test]
+    fn decodes_percent_escapes_and_keeps_bad_ones() {
+        assert_eq!(percent_decode("%E5%B0%8F%E8%8A%82"), "小节");
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%FF"), "%FF");
     }
 
     #[test]

@@ -17,9 +17,10 @@
 //! 3. `emphasis::resolve` pairs `*` emphasis with CJK-friendly rules;
 //! 4. `callouts::apply` wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
 //! 5. `headings::apply` gives headings ids and builds the toc;
-//! 6. `links::apply` resolves links, wikilinks and images;
-//! 7. `collect::text` gathers plain text and level-2 sections;
-//! 8. `code::highlight` turns fenced code into classed HTML.
+//! 6. `anchors::collect` lists the ids a `#fragment` can target;
+//! 7. `links::apply` resolves links, wikilinks and images;
+//! 8. `collect::text` gathers plain text and level-2 sections;
+//! 9. `code::highlight` turns fenced code into classed HTML.
 //!
 //! Why a source rewrite for emphasis: CommonMark decides whether `**` can
 //! open or close from the characters around it, and a run such as
@@ -33,6 +34,7 @@
 //! flanking rules. Code spans, code blocks, raw HTML and link destinations
 //! are never touched.
 
+mod anchors;
 mod callouts;
 mod code;
 mod collect;
@@ -110,9 +112,12 @@ pub enum LinkKind {
     Asset,
     /// A relative image source.
     Image,
+    /// A same-page fragment: `[x](#id)` or `[[#heading]]`. Not asked of the
+    /// resolver; `resolved` says whether the page has that anchor.
+    Fragment,
 }
 
-/// An internal link that was asked of the resolver.
+/// An internal link: asked of the resolver, or a same-page fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutLink {
     /// As written (for a wikilink, its target text).
@@ -125,7 +130,9 @@ pub struct OutLink {
     /// The URL written into the page. None only for a page or wiki link that
     /// did not resolve (a broken link: the page keeps the original href with
     /// `class="broken-link"`). An asset or image that did not resolve keeps its
-    /// destination as written here, with `resolved` false.
+    /// destination as written here, with `resolved` false. A fragment link
+    /// always has its URL here: `#id` as written, or for `[[#heading]]` the
+    /// slugified heading text.
     pub url: Option<String>,
     pub resolved: bool,
 }
@@ -152,6 +159,10 @@ pub struct Rendered {
     /// The body has at least one code block.
     pub has_code: bool,
     pub warnings: Vec<Warning>,
+    /// Every id a `#fragment` can target in this page, in document order and
+    /// each once: heading ids, footnote definition labels, `id` attributes in
+    /// raw HTML.
+    pub anchors: Vec<String>,
 }
 
 /// Renders one Markdown body. Never fails: problems become warnings.
@@ -183,7 +194,8 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     let events = if marked { emphasis::resolve(events, source) } else { events };
     let events = callouts::apply(events, &callouts, &mut ctx);
     let (events, toc) = headings::apply(events, &mut ctx);
-    let (events, links) = links::apply(events, opts.resolver, &ctx);
+    let anchors = anchors::collect(&events);
+    let (events, links) = links::apply(events, opts.resolver, &anchors, &ctx);
     let (plain_text, sections) = collect::text(&events, &ctx);
     let (events, has_code) = code::highlight(events);
 
@@ -202,6 +214,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
         plain_text,
         has_code,
         warnings,
+        anchors,
     }
 }
 

@@ -410,6 +410,7 @@ fn links_are_resolved_or_marked_broken() {
             (LinkKind::Wiki, 3, col("[[ok页]]"), Some("/ok页/"), true),
             (LinkKind::Wiki, 3, col("[[没有"), None, false),
             (LinkKind::Asset, 3, col("[附件]"), Some("../files/x.pdf"), false),
+            (LinkKind::Fragment, 3, col("[锚]"), Some("#上文"), false),
         ]
     );
     assert_eq!(col("[好]"), 9);
@@ -435,6 +436,49 @@ fn images_are_lazy_and_relative_ones_resolved() {
     assert_eq!(resolver.asked(), [("ok.png".to_string(), false), ("img/b.png".to_string(), false)]);
     assert!(r.links.iter().all(|l| l.kind == LinkKind::Image));
     assert!(!r.plain_text.contains("封面"), "alt text is not page text");
+}
+
+// ---- anchors and same-page fragments -----------------------------------
+
+#[test]
+fn anchors_list_headings_footnotes_and_html_ids_once() {
+    let body = "# 标题\n\n## 总结\n\n#### 深处 {#deep}\n\n## 总结\n\n正文[^注]。\n\n\
+                <div class=\"box\"\n     id=\"block-id\">块</div>\n\n\
+                行内 <a id='inline-id' data-id=\"not-this\">锚</a> 与 `<b id=\"in-code\">`\n\n\
+                ```html\n<p id=\"in-fence\"></p>\n## 不是标题\n```\n\n\
+                [^注]: 脚注。";
+    let r = render_with(body, 0);
+    assert_eq!(r.anchors, ["标题", "总结", "deep", "总结-1", "block-id", "inline-id", "注"]);
+    // Each anchor is an id the reader's browser can scroll to.
+    for id in &r.anchors {
+        assert!(r.html.contains(&format!("id=\"{id}\"")) || r.html.contains(&format!("id='{id}'")), "{id}");
+    }
+}
+
+#[test]
+fn same_page_fragments_are_links_checked_against_the_anchors() {
+    let resolver = Resolver::new();
+    let body = "## 一节\n\n## To B 策略\n\n\
+                [好](#一节) [坏](#没有) [编码](#%E4%B8%80%E8%8A%82) [[#To B 策略]] [[#不存在]] [顶](#) \
+                [外](ok.md#一节)";
+    let r = render(body, &Options { line_offset: 0, resolver: &resolver });
+    assert_eq!(resolver.asked(), [("ok.md#一节".to_string(), false)], "fragments are not asked of the resolver");
+    let got: Vec<(LinkKind, &str, Option<&str>, bool, bool)> =
+        r.links.iter().map(|l| (l.kind, l.dest.as_str(), l.url.as_deref(), l.wiki, l.resolved)).collect();
+    assert_eq!(
+        got,
+        [
+            (LinkKind::Fragment, "#一节", Some("#一节"), false, true),
+            (LinkKind::Fragment, "#没有", Some("#没有"), false, false),
+            (LinkKind::Fragment, "#%E4%B8%80%E8%8A%82", Some("#%E4%B8%80%E8%8A%82"), false, true),
+            (LinkKind::Fragment, "#To B 策略", Some("#to-b-策略"), true, true),
+            (LinkKind::Fragment, "#不存在", Some("#不存在"), true, false),
+            (LinkKind::Page, "ok.md#一节", Some("/ok/#一节"), false, true),
+        ]
+    );
+    assert!(r.html.contains("<a href=\"#to-b-%E7%AD%96%E7%95%A5\">#To B 策略</a>"), "{}", r.html);
+    assert!(r.html.contains("<a href=\"#\">顶</a>"), "{}", r.html);
+    assert!(!r.html.contains("broken-link"), "{}", r.html);
 }
 
 // ---- text, sections, counts ---------------------------------------------
