@@ -13,7 +13,7 @@
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use super::{Ctx, LinkKind, LinkResolver, OutLink, Spanned, escape_href, escape_html};
+use super::{Ctx, LinkKind, LinkResolver, OutLink, Spanned, context, escape_href, escape_html};
 use crate::slug::slugify;
 
 pub(super) fn apply<'a>(
@@ -22,6 +22,8 @@ pub(super) fn apply<'a>(
     anchors: &[String],
     ctx: &Ctx<'_>,
 ) -> (Vec<Spanned<'a>>, Vec<OutLink>) {
+    let mut contexts = context::around_links(&events);
+    let mut context_of = |range: &std::ops::Range<usize>| contexts.remove(&range.start).unwrap_or_default();
     let mut out = Vec::with_capacity(events.len());
     let mut links = Vec::new();
     let mut iter = events.into_iter();
@@ -51,6 +53,7 @@ pub(super) fn apply<'a>(
                         column,
                         resolved: anchors.iter().any(|a| *a == target || a == fragment),
                         url: Some(url.clone()),
+                        context: context_of(&range),
                     });
                     let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
                     out.push((Event::Start(tag), range));
@@ -68,6 +71,7 @@ pub(super) fn apply<'a>(
                         (None, LinkKind::Asset) => Some(dest_url.to_string()),
                         _ => url.clone(),
                     },
+                    context: context_of(&range),
                 });
                 match (url, kind) {
                     (Some(url), _) => {
@@ -101,6 +105,7 @@ pub(super) fn apply<'a>(
                         column,
                         resolved: url.is_some(),
                         url: Some(url.clone().unwrap_or_else(|| dest_url.to_string())),
+                        context: context_of(&range),
                     });
                     if let Some(url) = url {
                         src = url;

@@ -18,7 +18,8 @@
 //! 4. `callouts::apply` wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
 //! 5. `headings::apply` gives headings ids and builds the toc;
 //! 6. `anchors::collect` lists the ids a `#fragment` can target;
-//! 7. `links::apply` resolves links, wikilinks and images;
+//! 7. `links::apply` resolves links, wikilinks and images, and gives each
+//!    the sentence around it (`context`);
 //! 8. `collect::text` gathers plain text and level-2 sections;
 //! 9. `code::highlight` turns fenced code into classed HTML.
 //!
@@ -38,6 +39,7 @@ mod anchors;
 mod callouts;
 mod code;
 mod collect;
+mod context;
 mod emphasis;
 mod headings;
 mod links;
@@ -135,6 +137,9 @@ pub struct OutLink {
     /// slugified heading text.
     pub url: Option<String>,
     pub resolved: bool,
+    /// The sentence around the link as plain text, its own text included, at
+    /// most about 120 characters (see `context`): what a backlink shows.
+    pub context: String,
 }
 
 /// Something a writer should look at; the page still renders.

@@ -481,6 +481,52 @@ fn same_page_fragments_are_links_checked_against_the_anchors() {
     assert!(!r.html.contains("broken-link"), "{}", r.html);
 }
 
+// ---- link context --------------------------------------------------------
+
+fn contexts(body: &str) -> Vec<(String, String)> {
+    render_with(body, 0).links.into_iter().map(|l| (l.dest, l.context)).collect()
+}
+
+#[test]
+fn link_context_is_the_cjk_sentence_around_the_link() {
+    let body = "第一句不要。**重点，**参见[[ok页]]和[另一篇](ok.md)的\n讨论！之后的句子也不要。\n\n\
+                - 列表项里的[坏链接](bad.md)\n- 下一项\n\n\
+                | 表头 |\n|--|\n| 单元格[链](ok2.md)；后面 |\n\n\
+                他说：“关键在于[用户](#用户)。”然后";
+    assert_eq!(
+        contexts(body),
+        [
+            ("ok页".to_string(), "重点，参见ok页和另一篇的讨论！".to_string()),
+            ("ok.md".to_string(), "重点，参见ok页和另一篇的讨论！".to_string()),
+            ("bad.md".to_string(), "列表项里的坏链接".to_string()),
+            ("ok2.md".to_string(), "单元格链；".to_string()),
+            ("#用户".to_string(), "他说：“关键在于用户。”".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn link_context_in_english_keeps_abbreviated_numbers_and_quotes() {
+    let body = "Skip this. Version 2.5 of the [PRD guide](ok-prd.md) says \"ship it!\" Not this.\n\n\
+                An image ![diagram](img/d.png) has no text of its own.";
+    assert_eq!(
+        contexts(body),
+        [
+            ("ok-prd.md".to_string(), "Version 2.5 of the PRD guide says \"ship it!\"".to_string()),
+            ("img/d.png".to_string(), "An image has no text of its own.".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn long_link_context_is_cut_around_the_link_on_character_boundaries() {
+    let body = format!("{}见[链接](ok.md){}。", "很长的前文".repeat(40), "很长的后文".repeat(40));
+    let context = &render_with(&body, 0).links[0].context;
+    assert!(context.chars().count() <= 120, "{context}");
+    assert!(context.starts_with('…') && context.ends_with('…'), "{context}");
+    assert!(context.contains("前文见链接很长"), "{context}");
+}
+
 // ---- text, sections, counts ---------------------------------------------
 
 #[test]
