@@ -255,7 +255,8 @@ impl Site {
 
 fn render_page(config: &Config, index: &Index, page: &SourcePage) -> (Rendered, Vec<Diagnostic>) {
     let resolver = index.resolver(config, &page.rel);
-    let options = markdown::Options { line_offset: page.body_line_offset, resolver: &resolver };
+    let options =
+        markdown::Options { line_offset: page.body_line_offset, resolver: &resolver, glossary: None, self_url: None };
     let rendered = markdown::render(&page.body, &options);
     let mut problems: Vec<Diagnostic> = rendered
         .warnings

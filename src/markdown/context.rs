@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use pulldown_cmark::{Event, Tag, TagEnd};
 
 use super::Spanned;
+use super::emphasis::is_wide;
 use crate::text::{is_combining, is_zero_width};
 
 /// The longest context, in characters, `…` included.
@@ -246,11 +247,6 @@ fn cut_backward(chars: &[char], mut at: usize, limit: usize) -> usize {
         }
     }
     at
-}
-
-/// A CJK character or CJK punctuation: text written without spaces.
-fn is_wide(c: char) -> bool {
-    crate::text::is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
 }
 
 /// A letter or digit of a word written with spaces between words.

@@ -414,8 +414,9 @@ fn is_punctuation(c: char) -> bool {
 }
 
 /// East Asian wide, full-width and half-width characters, and hangul: the
-/// "CJK characters" of the amendment (emoji are not among them).
-fn is_wide(c: char) -> bool {
+/// "CJK characters" of the amendment (emoji are not among them). Also what
+/// other passes take for text written without spaces between words.
+pub(super) fn is_wide(c: char) -> bool {
     matches!(c as u32,
         0x1100..=0x11FF | 0x2329 | 0x232A
         | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF

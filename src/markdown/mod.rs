@@ -18,10 +18,11 @@
 //! 4. `callouts::apply` wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
 //! 5. `headings::apply` gives headings ids and builds the toc;
 //! 6. `anchors::collect` lists the ids a `#fragment` can target;
-//! 7. `links::apply` resolves links, wikilinks and images, and gives each
+//! 7. `glossary::apply` links the first mention of each glossary term;
+//! 8. `links::apply` resolves links, wikilinks and images, and gives each
 //!    the sentence around it (`context`);
-//! 8. `collect::text` gathers plain text and level-2 sections;
-//! 9. `code::highlight` turns fenced code into classed HTML.
+//! 9. `collect::text` gathers plain text and level-2 sections;
+//! 10. `code::highlight` turns fenced code into classed HTML.
 //!
 //! Why a source rewrite for emphasis: CommonMark decides whether `**` can
 //! open or close from the characters around it, and a run such as
@@ -41,6 +42,7 @@ mod code;
 mod collect;
 mod context;
 mod emphasis;
+mod glossary;
 mod headings;
 mod links;
 mod tags;
@@ -52,6 +54,7 @@ use pulldown_cmark::{Event, Parser};
 use serde::Serialize;
 
 pub use code::highlight_css;
+pub use glossary::Glossary;
 
 /// Turns link destinations into URLs. Implemented by the site index.
 pub trait LinkResolver: Sync {
@@ -79,6 +82,11 @@ pub struct Options<'a> {
     /// File line number of the body's first line, minus 1.
     pub line_offset: usize,
     pub resolver: &'a dyn LinkResolver,
+    /// The site's glossary: the first mention of each term links to its page.
+    pub glossary: Option<&'a Glossary>,
+    /// The URL of the page being rendered, as the glossary knows page URLs:
+    /// a glossary page does not link to (nor count) its own term.
+    pub self_url: Option<&'a str>,
 }
 
 /// One heading in the table of contents, with the headings nested under it.
@@ -168,6 +176,9 @@ pub struct Rendered {
     /// each once: heading ids, footnote definition labels, `id` attributes in
     /// raw HTML.
     pub anchors: Vec<String>,
+    /// Ids of the glossary terms mentioned anywhere in the prose (headings and
+    /// link text included, code not), sorted, each once.
+    pub glossary_terms: Vec<usize>,
 }
 
 /// Renders one Markdown body. Never fails: problems become warnings.
@@ -200,6 +211,10 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     let events = callouts::apply(events, &callouts, &mut ctx);
     let (events, toc) = headings::apply(events, &mut ctx);
     let anchors = anchors::collect(&events);
+    let (events, glossary_terms) = match opts.glossary {
+        Some(glossary) => glossary::apply(events, glossary, opts.self_url),
+        None => (events, Vec::new()),
+    };
     let (events, links) = links::apply(events, opts.resolver, &anchors, &ctx);
     let (plain_text, sections) = collect::text(&events, &ctx);
     let (events, has_code) = code::highlight(events);
@@ -220,6 +235,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
         has_code,
         warnings,
         anchors,
+        glossary_terms,
     }
 }
 

@@ -30,7 +30,7 @@ impl LinkResolver for Resolver {
 }
 
 fn render_with(body: &str, line_offset: usize) -> Rendered {
-    render(body, &Options { line_offset, resolver: &Resolver::new() })
+    render(body, &Options { line_offset, resolver: &Resolver::new(), glossary: None, self_url: None })
 }
 
 fn html(body: &str) -> String {
@@ -381,7 +381,7 @@ fn links_are_resolved_or_marked_broken() {
     let resolver = Resolver::new();
     let body = "**首先，**见[好](ok.md#小节)、[坏](../bad.md \"标题\")、[[ok页]]、[[没有|别名]]、\
                 [附件](../files/x.pdf)、[外链](https://e.x/a.md)、[锚](#上文)、<https://e.x>";
-    let r = render(body, &Options { line_offset: 2, resolver: &resolver });
+    let r = render(body, &Options { line_offset: 2, resolver: &resolver, glossary: None, self_url: None });
     assert_eq!(
         resolver.asked(),
         [
@@ -421,7 +421,7 @@ fn images_are_lazy_and_relative_ones_resolved() {
     let resolver = Resolver::new();
     let r = render(
         "![封面*图*](https://image.woshipm.com/a.jpg \"题图\")\n\n![](ok.png) ![本地](img/b.png)",
-        &Options { line_offset: 0, resolver: &resolver },
+        &Options { line_offset: 0, resolver: &resolver, glossary: None, self_url: None },
     );
     assert!(
         r.html.contains(
@@ -461,7 +461,7 @@ fn same_page_fragments_are_links_checked_against_the_anchors() {
     let body = "## 一节\n\n## To B 策略\n\n\
                 [好](#一节) [坏](#没有) [编码](#%E4%B8%80%E8%8A%82) [[#To B 策略]] [[#不存在]] [顶](#) \
                 [外](ok.md#一节)";
-    let r = render(body, &Options { line_offset: 0, resolver: &resolver });
+    let r = render(body, &Options { line_offset: 0, resolver: &resolver, glossary: None, self_url: None });
     assert_eq!(resolver.asked(), [("ok.md#一节".to_string(), false)], "fragments are not asked of the resolver");
     let got: Vec<(LinkKind, &str, Option<&str>, bool, bool)> =
         r.links.iter().map(|l| (l.kind, l.dest.as_str(), l.url.as_deref(), l.wiki, l.resolved)).collect();
@@ -479,6 +479,154 @@ fn same_page_fragments_are_links_checked_against_the_anchors() {
     assert!(r.html.contains("<a href=\"#to-b-%E7%AD%96%E7%95%A5\">#To B 策略</a>"), "{}", r.html);
     assert!(r.html.contains("<a href=\"#\">顶</a>"), "{}", r.html);
     assert!(!r.html.contains("broken-link"), "{}", r.html);
+}
+
+// ---- glossary ----------------------------------------------------------
+
+fn test_glossary() -> Glossary {
+    let terms: [(usize, &[&str], &str); 7] = [
+        (10, &["AI产品经理", "AI PM"], "/glossary/ai-pm/"),
+        (11, &["AI", "人工智能"], "/glossary/ai/"),
+        (12, &["RAG", "检索增强生成"], "/glossary/rag/"),
+        (13, &["HC"], "/glossary/hc/"),
+        (14, &["AGI"], "/glossary/agi/"),
+        (15, &["R&D", "研发"], "/glossary/r&d/"),
+        (16, &["Prompt", "提示词"], "/glossary/prompt/"),
+    ];
+    Glossary::new(
+        terms
+            .iter()
+            .map(|(id, names, url)| (*id, names.iter().map(|n| n.to_string()).collect(), url.to_string()))
+            .collect(),
+    )
+}
+
+fn render_glossary(body: &str, self_url: Option<&str>) -> Rendered {
+    let glossary = test_glossary();
+    render(body, &Options { line_offset: 0, resolver: &Resolver::new(), glossary: Some(&glossary), self_url })
+}
+
+/// (href, text) of each glossary link, in order.
+fn glossary_links(html: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_fragment(html);
+    let select = scraper::Selector::parse("a.glossary-link").expect("selector");
+    doc.select(&select)
+        .map(|a| (a.value().attr("href").unwrap_or("").to_string(), a.text().collect::<String>()))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn snapshot_glossary_links() {
+    let body = "# AI产品经理的RAG笔记\n\n\
+                做**AI产品经理**，先懂AI和RAG；再看一次AI产品经理与rag。\n\n\
+                - 列表里的HC与TechCrunch、storage、imagine\n\n\
+                > 引用里的ＡＧＩ\n\n\
+                见[RAG论文](https://e.x/rag)和`RAG`代码，![提示词示意](img/p.png)后才有Prompt。";
+    let glossary = test_glossary();
+    let r = render(
+        body,
+        &Options { line_offset: 0, resolver: &Resolver::new(), glossary: Some(&glossary), self_url: None },
+    );
+    let mut out = format!("{body}\n---- html\n{}", r.html);
+    out.push_str(&format!("---- glossary_terms {:?}\n", r.glossary_terms));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn glossary_longest_term_wins_and_only_the_first_mention_links() {
+    let r = render_glossary("AI产品经理要懂AI。AI产品经理和AI又出现了。", None);
+    assert_eq!(glossary_links(&r.html), pairs(&[("/glossary/ai-pm/", "AI产品经理"), ("/glossary/ai/", "AI")]));
+    assert_eq!(r.glossary_terms, [10, 11]);
+    assert!(r.html.contains("title=\"AI产品经理\""), "{}", r.html);
+}
+
+#[test]
+fn glossary_latin_terms_need_word_boundaries() {
+    let r = render_glossary("TechCrunch 说 storage 能 imagine，AIGC 不是 AI。", None);
+    assert_eq!(glossary_links(&r.html), pairs(&[("/glossary/ai/", "AI")]));
+    assert_eq!(r.glossary_terms, [11]);
+    let r = render_glossary("HC紧张，(RAG)与AGI.", None);
+    assert_eq!(r.glossary_terms, [12, 13, 14]);
+}
+
+#[test]
+fn glossary_matches_latin_in_any_case_and_full_width() {
+    let r = render_glossary("先学prompt，再学ＲＡＧ，然后是 ai pm。", None);
+    assert_eq!(
+        glossary_links(&r.html),
+        pairs(&[("/glossary/prompt/", "prompt"), ("/glossary/rag/", "ＲＡＧ"), ("/glossary/ai-pm/", "ai pm")])
+    );
+    // The text is shown as written, the term's own title in the tooltip.
+    assert!(r.html.contains("title=\"Prompt\">prompt</a>"), "{}", r.html);
+}
+
+#[test]
+fn glossary_skips_headings_links_code_alt_and_raw_html_but_counts_prose_mentions() {
+    let body = "## RAG 入门\n\n\
+                [RAG 指南](https://e.x) 与 [[ok页|HC 名单]] 与 <https://e.x/AGI>\n\n\
+                `Prompt` 和 <code>AI</code> 和 <a href=\"/x\">研发</a>\n\n\
+                ```\nRAG AI Prompt\n```\n\n\
+                ![AI 图](img/a.png)\n\n\
+                <div>\nAI 在 HTML 块里\n</div>\n\n\
+                正文才链接 RAG。";
+    let r = render_glossary(body, None);
+    assert_eq!(glossary_links(&r.html), pairs(&[("/glossary/rag/", "RAG")]));
+    assert!(r.html.contains("正文才链接 <a class=\"glossary-link\""), "{}", r.html);
+    // Heading, link text and the raw <a> are mentions; code, alt and HTML blocks are not.
+    assert_eq!(r.glossary_terms, [12, 13, 15]);
+}
+
+#[test]
+fn glossary_terms_are_found_across_split_text_events() {
+    // pulldown-cmark splits text at `&` and at escapes; the pass joins it again.
+    let events = parse("做R\\&D，也叫R&amp;D");
+    assert!(events.iter().filter(|(e, _)| matches!(e, Event::Text(_))).count() > 1, "{events:?}");
+    let r = render_glossary("做R\\&D预算。\n\n讲AI\\*PM，Prompt\n工程与检索增强\n生成。", None);
+    assert_eq!(
+        glossary_links(&r.html),
+        pairs(&[
+            ("/glossary/r&d/", "R&D"),
+            ("/glossary/ai/", "AI"),
+            ("/glossary/prompt/", "Prompt"),
+            ("/glossary/rag/", "检索增强\n生成"),
+        ])
+    );
+    assert!(r.html.contains("href=\"/glossary/r&amp;d/\""), "{}", r.html);
+    // A soft line break is a space between Latin words and nothing between Chinese characters.
+    assert_eq!(r.glossary_terms, [11, 12, 15, 16]);
+    assert_eq!(r.plain_text, render_with("做R\\&D预算。\n\n讲AI\\*PM，Prompt\n工程与检索增强\n生成。", 0).plain_text);
+    let r = render_glossary("做R&amp;D。", None);
+    assert_eq!(glossary_links(&r.html), pairs(&[("/glossary/r&d/", "R&D")]));
+}
+
+#[test]
+fn glossary_page_never_links_to_its_own_term() {
+    let r = render_glossary("RAG（检索增强生成）常与Prompt一起用。RAG 的要点……", Some("/glossary/rag/"));
+    assert_eq!(glossary_links(&r.html), pairs(&[("/glossary/prompt/", "Prompt")]));
+    assert_eq!(r.glossary_terms, [16]);
+}
+
+#[test]
+fn glossary_links_inside_emphasis_tables_and_callouts() {
+    let body = "**RAG**很重要。\n\n| 术语 |\n|--|\n| HC |\n\n{% hint style=\"info\" %}\n说到AGI\n{% endhint %}";
+    let r = render_glossary(body, None);
+    assert!(
+        r.html.contains("<strong><a class=\"glossary-link\" href=\"/glossary/rag/\" title=\"RAG\">RAG</a></strong>"),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html.contains("<td><a class=\"glossary-link\" href=\"/glossary/hc/\" title=\"HC\">HC</a></td>"),
+        "{}",
+        r.html
+    );
+    assert!(r.html.contains("说到<a class=\"glossary-link\" href=\"/glossary/agi/\""), "{}", r.html);
+    // Links from the glossary are not outgoing links of the page.
+    assert!(r.links.is_empty(), "{:?}", r.links);
 }
 
 // ---- link context --------------------------------------------------------
@@ -635,6 +783,46 @@ fn no_literal_double_star_in_any_sample_article() {
         assert!(r.warnings.is_empty(), "{}: {:?}", path.display(), r.warnings);
     }
     assert!(bad.is_empty(), "literal ** left:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn glossary_on_every_sample_article_links_each_term_once_and_keeps_the_text() {
+    let names: [&[&str]; 6] = [
+        &["AI", "人工智能"],
+        &["产品经理", "PM"],
+        &["ChatGPT", "GPT"],
+        &["B端", "To B"],
+        &["大模型", "LLM"],
+        &["用户"],
+    ];
+    let glossary = Glossary::new(
+        names
+            .iter()
+            .enumerate()
+            .map(|(id, n)| (id, n.iter().map(|s| s.to_string()).collect(), format!("/glossary/{id}/")))
+            .collect(),
+    );
+    let mut linked_pages = 0;
+    for path in sample_files() {
+        let body = body_of(&std::fs::read_to_string(&path).expect("read sample"));
+        let plain = render_with(&body, 0);
+        let r = render(
+            &body,
+            &Options { line_offset: 0, resolver: &Resolver::new(), glossary: Some(&glossary), self_url: None },
+        );
+        assert_eq!(r.plain_text, plain.plain_text, "{}", path.display());
+        assert_eq!(r.links, plain.links, "{}", path.display());
+        let links = glossary_links(&r.html);
+        let mut hrefs: Vec<&str> = links.iter().map(|(href, _)| href.as_str()).collect();
+        hrefs.sort_unstable();
+        let before = hrefs.len();
+        hrefs.dedup();
+        assert_eq!(before, hrefs.len(), "a term linked twice in {}", path.display());
+        assert!(hrefs.len() <= r.glossary_terms.len(), "{}", path.display());
+        assert_eq!(r.html.matches("<a ").count(), r.html.matches("</a>").count(), "{}", path.display());
+        linked_pages += usize::from(!links.is_empty());
+    }
+    assert!(linked_pages > 40, "only {linked_pages} sample pages got glossary links");
 }
 
 #[test]

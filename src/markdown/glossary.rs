@@ -1,0 +1,445 @@
+//! Glossary auto-linking: the first mention of each glossary term in a page
+//! links to the term's page, and every mention is recorded so the site can
+//! list, on a term's page, the pages that speak of it.
+//!
+//! A [`Glossary`] is built once per site from the `content/glossary/` pages
+//! (each term's title and aliases) and shared by all pages. Matching:
+//!
+//! - phrases and text are compared with full-width ASCII folded to
+//!   half-width (`ＡＩ` is `AI`), runs of whitespace as one space (a line
+//!   break between two Chinese characters as nothing), and ASCII letters
+//!   case-insensitively (`rag` is `RAG`);
+//! - where a phrase begins or ends with an ASCII letter or digit, that end
+//!   must not touch another one in the text (`RAG` is not in `storage`, `HC`
+//!   not in `TechCrunch`); Chinese needs no boundary;
+//! - of overlapping mentions the leftmost wins, then the longest
+//!   (`AI产品经理` before `AI`). The automaton reports every occurrence and
+//!   the choice is made after the boundary check, so a longer phrase that
+//!   fails it (`AI-native` in `AI-natives`) does not hide a shorter one that
+//!   passes (`AI`).
+//!
+//! The pass runs after emphasis and callouts, before links are rewritten.
+//! Adjacent text events (pulldown-cmark splits text at special characters,
+//! and a soft line break is only whitespace) are joined before matching.
+//! Mentions in headings, link text and raw HTML links count but are not
+//! linked; code, code blocks, image descriptions, autolinks (their text is
+//! a URL) and raw HTML are not looked into. A glossary page neither links to nor counts its own term.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
+
+use super::emphasis::is_wide;
+use super::{Spanned, escape_href, escape_html};
+
+/// The terms of a site's glossary and a matcher for all their phrases.
+/// Built once per site, shared by every page (it is `Sync`).
+#[derive(Debug, Clone)]
+pub struct Glossary {
+    /// None when there is no phrase to look for.
+    matcher: Option<AhoCorasick>,
+    /// What each pattern of the matcher stands for, by pattern index.
+    phrases: Vec<Phrase>,
+    terms: Vec<Term>,
+}
+
+#[derive(Debug, Clone)]
+struct Phrase {
+    /// Index into `terms`.
+    term: usize,
+    /// The phrase starts (ends) with an ASCII letter or digit: that end must
+    /// not touch another one.
+    latin_start: bool,
+    latin_end: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Term {
+    id: usize,
+    title: String,
+    url: String,
+}
+
+/// A mention found in a piece of text: its byte range there and its term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Hit {
+    pub range: Range<usize>,
+    pub term: usize,
+}
+
+impl Glossary {
+    /// `terms`: (term id, phrases = [title, aliases...], url of the glossary page).
+    ///
+    /// Empty and blank phrases are ignored. When two terms share a phrase
+    /// (compared as the matcher compares them), the one given first keeps it.
+    ///
+    /// # Panics
+    ///
+    /// Only if the matcher cannot be built, which takes more phrases than
+    /// fit in memory (its state ids are 32-bit).
+    pub fn new(terms: Vec<(usize, Vec<String>, String)>) -> Glossary {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut phrases = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut kept = Vec::with_capacity(terms.len());
+        for (id, names, url) in terms {
+            let index = kept.len();
+            let mut title = None;
+            for name in &names {
+                let display = crate::text::collapse_whitespace(name);
+                if display.is_empty() {
+                    continue;
+                }
+                title.get_or_insert(display);
+                let pattern = fold(name).0.trim().to_string();
+                if pattern.is_empty() || !seen.insert(pattern.to_ascii_lowercase()) {
+                    continue;
+                }
+                phrases.push(Phrase {
+                    term: index,
+                    latin_start: pattern.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                    latin_end: pattern.ends_with(|c: char| c.is_ascii_alphanumeric()),
+                });
+                patterns.push(pattern);
+            }
+            kept.push(Term { id, title: title.unwrap_or_default(), url });
+        }
+        let matcher = (!patterns.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .expect("a glossary's phrases fit in the matcher")
+        });
+        Glossary { matcher, phrases, terms: kept }
+    }
+
+    /// True when there is no phrase to look for.
+    pub fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// Mentions in `text`, in order, not overlapping: leftmost first, then
+    /// longest, among those that pass the Latin boundary check.
+    pub(super) fn find(&self, text: &str) -> Vec<Hit> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        let (folded, spans) = fold(text);
+        let before = |at: usize| folded[..at].chars().next_back();
+        let after = |at: usize| folded[at..].chars().next();
+        let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let mut candidates: Vec<(usize, usize, usize)> = matcher
+            .find_overlapping_iter(folded.as_str())
+            .filter(|m| {
+                let phrase = &self.phrases[m.pattern().as_usize()];
+                !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end()))))
+            })
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        candidates.sort_by_key(|&(start, end, pattern)| (start, std::cmp::Reverse(end), pattern));
+        let mut hits = Vec::new();
+        let mut free_from = 0;
+        for (start, end, pattern) in candidates {
+            if start < free_from {
+                continue;
+            }
+            free_from = end;
+            // Map back: from the first folded character's source start to the
+            // last folded character's source end.
+            let range = spans[start].start..spans[end - 1].end;
+            hits.push(Hit { range, term: self.phrases[pattern].term });
+        }
+        hits
+    }
+}
+
+/// `text` as the matcher sees it (full-width ASCII folded, runs of
+/// whitespace as one space, or as nothing when they are line breaks between
+/// two Chinese characters, zero-width characters dropped), and for each of
+/// its bytes the byte range in `text` of what it came from.
+fn fold(text: &str) -> (String, Vec<Range<usize>>) {
+    let mut out = String::with_capacity(text.len());
+    let mut spans: Vec<Range<usize>> = Vec::with_capacity(text.len());
+    // (source range, only line breaks) of the whitespace run being read.
+    let mut pending: Option<(Range<usize>, bool)> = None;
+    for (i, c) in text.char_indices() {
+        let source = i..i + c.len_utf8();
+        if crate::text::is_zero_width(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            let line_break = matches!(c, '\n' | '\r');
+            pending = Some(match pending {
+                Some((run, only_breaks)) => (run.start..source.end, only_breaks && line_break),
+                None => (source, line_break),
+            });
+            continue;
+        }
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        };
+        if let Some((run, only_breaks)) = pending.take() {
+            let joined = only_breaks && out.chars().next_back().is_some_and(is_wide) && is_wide(c);
+            if !joined {
+                out.push(' ');
+                spans.push(run);
+            }
+        }
+        out.push(c);
+        spans.extend(std::iter::repeat_n(source, c.len_utf8()));
+    }
+    if let Some((run, _)) = pending {
+        out.push(' ');
+        spans.push(run);
+    }
+    (out, spans)
+}
+
+/// Where the pass stands in the page.
+#[derive(Default)]
+struct State {
+    /// Inside code, an image description, raw HTML code-like elements: no
+    /// matching at all.
+    skip: usize,
+    /// Inside a heading or a link: mentions count but are not linked.
+    no_link: usize,
+    /// Open links, innermost last: true for an autolink (counted in `skip`).
+    links: Vec<bool>,
+}
+
+/// Raw inline HTML elements whose text is code or not shown as prose.
+const RAW_SKIP: [&str; 8] = ["code", "pre", "kbd", "samp", "script", "style", "textarea", "svg"];
+
+/// Links the first mention of each term; returns the ids of all terms
+/// mentioned, sorted.
+pub(super) fn apply<'a>(
+    events: Vec<Spanned<'a>>,
+    glossary: &Glossary,
+    self_url: Option<&str>,
+) -> (Vec<Spanned<'a>>, Vec<usize>) {
+    if glossary.is_empty() {
+        return (events, Vec::new());
+    }
+    let mut pass = Pass {
+        glossary,
+        own: glossary.terms.iter().map(|t| self_url == Some(t.url.as_str())).collect(),
+        linked: vec![false; glossary.terms.len()],
+        mentioned: BTreeSet::new(),
+        out: Vec::with_capacity(events.len() + 8),
+    };
+    let mut state = State::default();
+    let mut run: Vec<Spanned<'a>> = Vec::new();
+    for (event, range) in events {
+        if matches!(event, Event::Text(_) | Event::SoftBreak) {
+            run.push((event, range));
+            continue;
+        }
+        pass.flush(&mut run, &state);
+        match &event {
+            Event::Start(Tag::CodeBlock(_) | Tag::Image { .. } | Tag::HtmlBlock | Tag::MetadataBlock(_)) => {
+                state.skip += 1
+            }
+            Event::End(TagEnd::CodeBlock | TagEnd::Image | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_)) => {
+                state.skip = state.skip.saturating_sub(1)
+            }
+            Event::Start(Tag::Heading { .. }) => state.no_link += 1,
+            Event::End(TagEnd::Heading(_)) => state.no_link = state.no_link.saturating_sub(1),
+            // An autolink's text is its URL: not prose.
+            Event::Start(Tag::Link { link_type, .. }) => {
+                let url = matches!(link_type, LinkType::Autolink | LinkType::Email);
+                if url {
+                    state.skip += 1;
+                } else {
+                    state.no_link += 1;
+                }
+                state.links.push(url);
+            }
+            Event::End(TagEnd::Link) => match state.links.pop() {
+                Some(true) => state.skip = state.skip.saturating_sub(1),
+                _ => state.no_link = state.no_link.saturating_sub(1),
+            },
+            Event::InlineHtml(html) => match raw_tag(html) {
+                Some((name, opening)) if RAW_SKIP.contains(&name.as_str()) => {
+                    state.skip = if opening { state.skip + 1 } else { state.skip.saturating_sub(1) }
+                }
+                Some((name, opening)) if name == "a" => {
+                    state.no_link = if opening { state.no_link + 1 } else { state.no_link.saturating_sub(1) }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        pass.out.push((event, range));
+    }
+    pass.flush(&mut run, &state);
+    let mentioned = pass.mentioned.into_iter().collect();
+    (pass.out, mentioned)
+}
+
+/// The lower-cased name of a raw HTML start or end tag, and whether it
+/// opens an element (a self-closing tag opens nothing).
+fn raw_tag(html: &str) -> Option<(String, bool)> {
+    let html = html.trim();
+    let rest = html.strip_prefix('<')?;
+    let (closing, rest) = match rest.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    if name.is_empty() || (!closing && html.ends_with("/>")) {
+        return None;
+    }
+    Some((name.to_ascii_lowercase(), !closing))
+}
+
+struct Pass<'g, 'a> {
+    glossary: &'g Glossary,
+    /// Per term: it is the page's own term.
+    own: Vec<bool>,
+    /// Per term: its first mention is already linked.
+    linked: Vec<bool>,
+    mentioned: BTreeSet<usize>,
+    out: Vec<Spanned<'a>>,
+}
+
+impl<'a> Pass<'_, 'a> {
+    /// Matches a run of adjacent text events and writes it out, with links.
+    fn flush(&mut self, run: &mut Vec<Spanned<'a>>, state: &State) {
+        if run.is_empty() {
+            return;
+        }
+        if state.skip > 0 {
+            self.out.append(run);
+            return;
+        }
+        let mut joined = String::new();
+        let mut bounds = Vec::with_capacity(run.len());
+        for (event, _) in run.iter() {
+            let start = joined.len();
+            match event {
+                Event::Text(t) => joined.push_str(t),
+                _ => joined.push('\n'),
+            }
+            bounds.push(start..joined.len());
+        }
+        let mut links = Vec::new();
+        for hit in self.glossary.find(&joined) {
+            if self.own[hit.term] {
+                continue;
+            }
+            self.mentioned.insert(self.glossary.terms[hit.term].id);
+            if state.no_link == 0 && !self.linked[hit.term] {
+                self.linked[hit.term] = true;
+                links.push(hit);
+            }
+        }
+        if links.is_empty() {
+            self.out.append(run);
+            return;
+        }
+        // Cut points: (offset in `joined`, html to insert there), in order.
+        let mut cuts = Vec::with_capacity(links.len() * 2);
+        for hit in &links {
+            let term = &self.glossary.terms[hit.term];
+            let open = format!(
+                "<a class=\"glossary-link\" href=\"{}\" title=\"{}\">",
+                escape_href(&term.url),
+                escape_html(&term.title)
+            );
+            cuts.push((hit.range.start, open));
+            cuts.push((hit.range.end, "</a>".to_string()));
+        }
+        let mut cuts = cuts.into_iter().peekable();
+        for ((event, range), piece) in run.drain(..).zip(bounds) {
+            let mut pos = piece.start;
+            let whole = cuts.peek().is_none_or(|(at, _)| *at >= piece.end);
+            if whole {
+                self.out.push((event, range));
+                continue;
+            }
+            while let Some((at, html)) = cuts.next_if(|(at, _)| *at < piece.end) {
+                if at > pos {
+                    self.out.push((Event::Text(CowStr::from(joined[pos..at].to_string())), range.clone()));
+                    pos = at;
+                }
+                self.out.push((Event::InlineHtml(CowStr::from(html)), range.clone()));
+            }
+            match event {
+                Event::Text(_) if pos < piece.end => {
+                    self.out.push((Event::Text(CowStr::from(joined[pos..piece.end].to_string())), range))
+                }
+                Event::Text(_) => {}
+                other => self.out.push((other, range)),
+            }
+        }
+        let end = self.out.last().map_or(0..0, |(_, r)| r.end..r.end);
+        for (_, html) in cuts {
+            self.out.push((Event::InlineHtml(CowStr::from(html)), end.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glossary(terms: &[(usize, &[&str])]) -> Glossary {
+        Glossary::new(
+            terms
+                .iter()
+                .map(|(id, names)| (*id, names.iter().map(|s| s.to_string()).collect(), format!("/glossary/{id}/")))
+                .collect(),
+        )
+    }
+
+    /// The mentions in `text` as (matched text, term id).
+    fn found<'t>(g: &Glossary, text: &'t str) -> Vec<(&'t str, usize)> {
+        g.find(text).into_iter().map(|h| (&text[h.range], g.terms[h.term].id)).collect()
+    }
+
+    #[test]
+    fn longest_of_the_leftmost_wins() {
+        let g = glossary(&[(1, &["AI"]), (2, &["AI产品经理"]), (3, &["产品经理"])]);
+        assert_eq!(found(&g, "做AI产品经理，不只是产品经理"), [("AI产品经理", 2), ("产品经理", 3)]);
+    }
+
+    #[test]
+    fn latin_phrases_need_word_boundaries() {
+        let g = glossary(&[(1, &["HC"]), (2, &["RAG"]), (3, &["AGI"]), (4, &["AI", "AI-native"])]);
+        assert!(found(&g, "TechCrunch reports on storage; imagine").is_empty());
+        assert_eq!(found(&g, "RAG和AGI的HC"), [("RAG", 2), ("AGI", 3), ("HC", 1)]);
+        assert_eq!(found(&g, "(RAG), AGI."), [("RAG", 2), ("AGI", 3)]);
+        // The longer phrase fails its boundary; the shorter one still counts.
+        assert_eq!(found(&g, "AI-natives"), [("AI", 4)]);
+        assert_eq!(found(&g, "AI-native apps"), [("AI-native", 4)]);
+    }
+
+    #[test]
+    fn latin_is_case_insensitive_and_full_width_folded() {
+        let g = glossary(&[(1, &["RAG"]), (2, &["Ｐｒｏｍｐｔ"]), (3, &["product manager"])]);
+        assert_eq!(found(&g, "rag与Rag"), [("rag", 1), ("Rag", 1)]);
+        assert_eq!(found(&g, "用ＲＡＧ写prompt"), [("ＲＡＧ", 1), ("prompt", 2)]);
+        assert_eq!(found(&g, "a Product\n  Manager"), [("Product\n  Manager", 3)]);
+    }
+
+    #[test]
+    fn blank_and_repeated_phrases_are_ignored() {
+        let g = glossary(&[(1, &["", "  ", "模型"]), (2, &["模型", "大模型"])]);
+        assert_eq!(g.terms[0].title, "模型");
+        assert_eq!(found(&g, "大模型与模型"), [("大模型", 2), ("模型", 1)]);
+        assert!(glossary(&[(1, &[" "])]).is_empty());
+        assert!(Glossary::new(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn reads_raw_tags() {
+        assert_eq!(raw_tag("<code class=\"x\">"), Some(("code".to_string(), true)));
+        assert_eq!(raw_tag("</A>"), Some(("a".to_string(), false)));
+        assert_eq!(raw_tag("<br/>"), None);
+        assert_eq!(raw_tag("<!-- x -->"), None);
+    }
+}
