@@ -1,29 +1,34 @@
-//! `*` emphasis that works in Chinese, Japanese and Korean text.
+//! `*` emphasis and `~~` strikethrough that work in Chinese, Japanese and
+//! Korean text.
 //!
 //! CommonMark lets `**` close only if it is not preceded by punctuation, or
 //! is followed by whitespace or punctuation, so `**首先，**众所周知` stays as
 //! literal stars: the `，` inside and the `众` outside disqualify the closer.
 //! The CJK-friendly amendment (github.com/tats-u/markdown-cjk-friendly)
 //! fixes this by letting CJK characters and CJK punctuation count like
-//! whitespace on the outside of a run; this module implements it for `*`.
+//! whitespace on the outside of a run; this module implements it for `*`
+//! and for `~~`, whose closer has the same problem (`~~删除。~~后面`).
 //!
 //! It works in two steps around pulldown-cmark (see the parent module):
 //! [`delimiter_positions`] lists, from a first parse, every `*` that was an
-//! emphasis delimiter or literal prose; those become [`MARK`], an inert
-//! punctuation character, so the real parse leaves them in the text; then
-//! [`resolve`] runs the CommonMark delimiter algorithm over the marks with
-//! the amended flanking rules and turns them into Emphasis/Strong events or
-//! back into literal `*`. Marks pair only within one container (a paragraph,
-//! heading, cell, link text, ...), so the output always nests properly.
-//! `_` emphasis is left to pulldown-cmark.
+//! emphasis delimiter or literal prose, and every `~~` run (exactly two
+//! tildes) that was a strikethrough delimiter or literal prose; those become
+//! [`MARK`] and [`TILDE_MARK`], inert punctuation characters, so the real
+//! parse leaves them in the text; then [`resolve`] runs the CommonMark
+//! delimiter algorithm over the marks with the amended flanking rules and
+//! turns them into Emphasis/Strong/Strikethrough events or back into literal
+//! `*` and `~`. Marks pair only within one container (a paragraph, heading,
+//! cell, link text, ...), so the output always nests properly. `~~` opens as
+//! pulldown-cmark lets it (before anything but whitespace) and pairs only
+//! with `~~`. `_` emphasis and a single `~` are left to pulldown-cmark.
 //!
 //! Two departures from the amendment, both for what the exports contain:
 //! curly quotes, dashes, `…` and `·` count as CJK punctuation when Chinese
 //! text lies beyond them (`prompt**“如何…？**”可以`), and a run of exactly
 //! four stars that could both open and close is read as `**` `**`, a closing
 //! and an opening run (the export writes two adjacent bold spans as
-//! `**甲****乙**`). A body that already contains [`MARK`] is left to
-//! CommonMark's own rules.
+//! `**甲****乙**`). A body that already contains [`MARK`] or [`TILDE_MARK`]
+//! is left to CommonMark's own rules.
 
 use std::ops::Range;
 
@@ -35,14 +40,52 @@ use super::Spanned;
 /// CommonMark's flanking rules, like `*` itself) that Chinese text never uses.
 pub(super) const MARK: char = '\u{A8FC}';
 
-/// Byte offsets of the `*` characters that emphasis handles: delimiters of
-/// Emphasis/Strong and unescaped literal stars in prose. Stars in code, raw
-/// HTML, autolinks and link labels that must match a definition stay.
-pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<usize> {
-    if src.contains(MARK) || !src.contains('*') {
+/// Stands for `~` of a `~~` run between the two parses, for the same reasons.
+pub(super) const TILDE_MARK: char = '\u{A8FA}';
+
+/// The two characters a delimiter run is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delim {
+    Star,
+    Tilde,
+}
+
+impl Delim {
+    fn of_mark(c: char) -> Option<Delim> {
+        match c {
+            MARK => Some(Delim::Star),
+            TILDE_MARK => Some(Delim::Tilde),
+            _ => None,
+        }
+    }
+
+    fn literal(self) -> &'static str {
+        match self {
+            Delim::Star => "*",
+            Delim::Tilde => "~",
+        }
+    }
+}
+
+/// What a pair of runs becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Emphasis,
+    Strong,
+    Strikethrough,
+}
+
+/// The single-character rewrites (byte offset, mark) for the delimiters
+/// this module handles: `*` of Emphasis/Strong and unescaped literal stars
+/// in prose, and `~~` runs of Strikethrough and literal `~~` in prose.
+/// Stars and tildes in code, raw HTML, autolinks and link labels that must
+/// match a definition stay. A single `~` is left to pulldown-cmark.
+pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usize, char)> {
+    if src.contains(MARK) || src.contains(TILDE_MARK) || !(src.contains('*') || src.contains("~~")) {
         return Vec::new();
     }
     let mut out = Vec::new();
+    let mut tildes = Vec::new();
     let mut keep: Vec<bool> = Vec::new();
     for (event, range) in events {
         let keeping = keep.last().copied().unwrap_or(false);
@@ -50,28 +93,33 @@ pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<usiz
             Event::Start(tag) => {
                 if !keeping {
                     match tag {
-                        Tag::Emphasis => push_delimiters(src, range, 1, &mut out),
-                        Tag::Strong => push_delimiters(src, range, 2, &mut out),
+                        Tag::Emphasis => push_delimiters(src, range, b'*', 1, &mut out),
+                        Tag::Strong => push_delimiters(src, range, b'*', 2, &mut out),
+                        Tag::Strikethrough => push_delimiters(src, range, b'~', 2, &mut out),
                         _ => {}
                     }
                 }
-                keep.push(keeping || keeps_stars(tag));
+                keep.push(keeping || keeps_delimiters(tag));
             }
             Event::End(_) => {
                 keep.pop();
             }
-            Event::Text(text) if !keeping => prose_stars(src, range, text, &mut out),
+            Event::Text(text) if !keeping => {
+                prose_stars(src, range, text, &mut out);
+                prose_tildes(src, range, text, &mut tildes);
+            }
             _ => {}
         }
     }
+    tilde_pairs(src, tildes, &mut out);
     out.sort_unstable();
-    out.dedup();
+    out.dedup_by_key(|(pos, _)| *pos);
     out
 }
 
-/// Inside these, stars are not touched: code, raw HTML, and links whose text
-/// is also their label or destination.
-fn keeps_stars(tag: &Tag<'_>) -> bool {
+/// Inside these, stars and tildes are not touched: code, raw HTML, and links
+/// whose text is also their label or destination.
+fn keeps_delimiters(tag: &Tag<'_>) -> bool {
     match tag {
         Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_) => true,
         Tag::Link { link_type, .. } | Tag::Image { link_type, .. } => {
@@ -81,21 +129,31 @@ fn keeps_stars(tag: &Tag<'_>) -> bool {
     }
 }
 
-fn push_delimiters(src: &str, range: &Range<usize>, width: usize, out: &mut Vec<usize>) {
+fn push_delimiters(src: &str, range: &Range<usize>, byte: u8, width: usize, out: &mut Vec<(usize, char)>) {
     let bytes = src.as_bytes();
     if range.end < range.start + 2 * width {
         return;
     }
     let positions = (range.start..range.start + width).chain(range.end - width..range.end);
     let positions: Vec<usize> = positions.collect();
-    if positions.iter().all(|&p| bytes[p] == b'*') {
-        out.extend(positions);
+    if !positions.iter().all(|&p| bytes[p] == byte) {
+        return;
+    }
+    if byte == b'~' {
+        // Only a run of exactly two on each side (`~x~` and `~~~` are not ours).
+        let longer = |p: usize| bytes.get(p) == Some(&b'~');
+        if longer(range.start + width) || range.end > width && longer(range.end - width - 1) {
+            return;
+        }
+        out.extend(positions.into_iter().map(|p| (p, TILDE_MARK)));
+    } else {
+        out.extend(positions.into_iter().map(|p| (p, MARK)));
     }
 }
 
 /// Unescaped stars of a Text event, when the event's stars can be matched
 /// one to one with the source (an entity such as `&#42;` cannot).
-fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>) {
+fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<(usize, char)>) {
     let want = text.matches('*').count();
     if want == 0 {
         return;
@@ -115,21 +173,59 @@ fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>
         }
     }
     if found.len() + escaped == want {
+        out.extend(found.into_iter().map(|p| (p, MARK)));
+    }
+}
+
+/// Unescaped tildes of a Text event, when the event's tildes can be matched
+/// one to one with the source. (pulldown-cmark gives each tilde of a run
+/// that could have been a delimiter an event of its own.)
+fn prose_tildes(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>) {
+    let want = text.matches('~').count();
+    if want == 0 {
+        return;
+    }
+    let bytes = src.as_bytes();
+    let mut found = Vec::new();
+    let mut escaped = 0;
+    for pos in range.clone().filter(|&p| bytes[p] == b'~') {
+        if bytes[..pos].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
+            escaped += 1;
+        } else {
+            found.push(pos);
+        }
+    }
+    if found.len() + escaped == want {
         out.extend(found);
     }
 }
 
-/// A run of consecutive marks.
+/// The tildes of runs of exactly two, out of the literal tildes found.
+fn tilde_pairs(src: &str, mut tildes: Vec<usize>, out: &mut Vec<(usize, char)>) {
+    tildes.sort_unstable();
+    tildes.dedup();
+    let bytes = src.as_bytes();
+    for pair in tildes.windows(2) {
+        let p = pair[0];
+        let alone = (p == 0 || bytes[p - 1] != b'~') && bytes.get(p + 2) != Some(&b'~');
+        if pair[1] == p + 1 && alone {
+            out.extend([(p, TILDE_MARK), (p + 1, TILDE_MARK)]);
+        }
+    }
+}
+
+/// A run of consecutive marks of one kind.
 struct Run {
+    delim: Delim,
     count: usize,
     original: usize,
     can_open: bool,
     can_close: bool,
     container: usize,
-    /// Tags that start here, outermost first (true = strong).
-    opens: Vec<bool>,
+    /// Tags that start here, outermost first.
+    opens: Vec<Span>,
     /// Tags that end here, innermost first.
-    closes: Vec<bool>,
+    closes: Vec<Span>,
     range: Range<usize>,
 }
 
@@ -140,7 +236,7 @@ enum Piece<'a> {
 
 /// Turns the marks back into emphasis or literal stars.
 pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a>> {
-    let has_marks = |e: &Event<'_>| matches!(e, Event::Text(t) if t.contains(MARK));
+    let has_marks = |e: &Event<'_>| matches!(e, Event::Text(t) if t.contains([MARK, TILDE_MARK]));
     if !events.iter().any(|(e, _)| has_marks(e)) {
         return events;
     }
@@ -165,7 +261,7 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
             pieces.push(Piece::Event((event, range)));
             continue;
         };
-        if !text.contains(MARK) {
+        if !text.contains([MARK, TILDE_MARK]) {
             pieces.push(Piece::Event((event, range)));
             continue;
         }
@@ -239,23 +335,29 @@ struct Context<'s> {
 
 /// Splits a Text event at its runs of marks.
 fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
-    let src_marks: Vec<usize> = cx.src[cx.range.clone()].match_indices(MARK).map(|(i, _)| cx.range.start + i).collect();
-    let text_marks: Vec<usize> = text.match_indices(MARK).map(|(i, _)| i).collect();
-    let literal = |s: &str| Event::Text(CowStr::from(s.replace(MARK, "*")));
-    if src_marks.len() != text_marks.len() {
+    let marks = |s: &str, offset: usize| -> Vec<(usize, Delim)> {
+        s.char_indices().filter_map(|(i, c)| Delim::of_mark(c).map(|d| (offset + i, d))).collect()
+    };
+    let src_marks = marks(&cx.src[cx.range.clone()], cx.range.start);
+    let text_marks = marks(text, 0);
+    let literal = |s: &str| Event::Text(CowStr::from(s.replace(MARK, "*").replace(TILDE_MARK, "~")));
+    let same_kinds = src_marks.iter().map(|m| m.1).eq(text_marks.iter().map(|m| m.1));
+    if !same_kinds {
         pieces.push(Piece::Event((literal(text), cx.range.clone())));
         return;
     }
+    const { assert!(MARK.len_utf8() == TILDE_MARK.len_utf8()) };
     let width = MARK.len_utf8();
     let mut copied = 0;
     let mut k = 0;
     while k < text_marks.len() {
+        let delim = text_marks[k].1;
         let mut n = 1;
-        while k + n < text_marks.len() && text_marks[k + n] == text_marks[k] + n * width {
+        while k + n < text_marks.len() && text_marks[k + n] == (text_marks[k].0 + n * width, delim) {
             n += 1;
         }
-        let (a, b) = (text_marks[k], text_marks[k] + n * width);
-        let source = src_marks[k]..src_marks[k + n - 1] + width;
+        let (a, b) = (text_marks[k].0, text_marks[k].0 + n * width);
+        let source = src_marks[k].0..src_marks[k + n - 1].0 + width;
         if a > copied {
             pieces.push(Piece::Event((literal(&text[copied..a]), cx.range.clone())));
         }
@@ -264,10 +366,16 @@ fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, run
         let prev = if a == 0 && cx.starts_after_boundary { Side::Edge } else { Side::of(before.next(), before.next()) };
         let next =
             if b == text.len() && cx.ends_before_boundary { Side::Edge } else { Side::of(after.next(), after.next()) };
-        let (can_open, can_close) = flanking(prev, next);
+        let (can_open, can_close) = match delim {
+            Delim::Star => flanking(prev, next),
+            // pulldown-cmark lets `~~` open before anything but whitespace;
+            // closing takes the CJK-friendly rule, as for `*`.
+            Delim::Tilde => (n == 2 && next != Side::Edge, n == 2 && flanking(prev, next).1),
+        };
         let mut push = |range: Range<usize>, count, can_open, can_close| {
             pieces.push(Piece::Run(runs.len()));
             runs.push(Run {
+                delim,
                 count,
                 original: count,
                 can_open,
@@ -278,7 +386,7 @@ fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, run
                 range,
             });
         };
-        if n == 4 && can_open && can_close {
+        if delim == Delim::Star && n == 4 && can_open && can_close {
             // `**甲****乙**`: the export joined two bold spans; close, then reopen.
             let middle = source.start + 2 * width;
             push(source.start..middle, 2, false, true);
@@ -351,18 +459,29 @@ fn pair(runs: &mut [Run], order: &[usize]) {
             while runs[c].count > 0 {
                 let found = openers.iter().rposition(|&o| {
                     let (o, c) = (&runs[o], &runs[c]);
+                    if o.count == 0 || o.delim != c.delim {
+                        return false;
+                    }
+                    if c.delim == Delim::Tilde {
+                        return o.original == c.original;
+                    }
                     let both_ways = o.can_close || c.can_open;
                     let multiple_of_three =
                         (o.original + c.original) % 3 == 0 && !(o.original % 3 == 0 && c.original % 3 == 0);
-                    o.count > 0 && !(both_ways && multiple_of_three)
+                    !(both_ways && multiple_of_three)
                 });
                 let Some(at) = found else { break };
                 let o = openers[at];
                 let n = if runs[o].count >= 2 && runs[c].count >= 2 { 2 } else { 1 };
+                let span = match (runs[c].delim, n) {
+                    (Delim::Tilde, _) => Span::Strikethrough,
+                    (Delim::Star, 2) => Span::Strong,
+                    (Delim::Star, _) => Span::Emphasis,
+                };
                 runs[o].count -= n;
                 runs[c].count -= n;
-                runs[o].opens.insert(0, n == 2);
-                runs[c].closes.push(n == 2);
+                runs[o].opens.insert(0, span);
+                runs[c].closes.push(span);
                 openers.truncate(at + 1);
                 if runs[o].count == 0 {
                     openers.pop();
@@ -377,15 +496,23 @@ fn pair(runs: &mut [Run], order: &[usize]) {
 
 fn emit<'a>(run: &Run, out: &mut Vec<Spanned<'a>>) {
     let range = run.range.clone();
-    for &strong in &run.closes {
-        let end = if strong { TagEnd::Strong } else { TagEnd::Emphasis };
+    for &span in &run.closes {
+        let end = match span {
+            Span::Emphasis => TagEnd::Emphasis,
+            Span::Strong => TagEnd::Strong,
+            Span::Strikethrough => TagEnd::Strikethrough,
+        };
         out.push((Event::End(end), range.clone()));
     }
     if run.count > 0 {
-        out.push((Event::Text(CowStr::from("*".repeat(run.count))), range.clone()));
+        out.push((Event::Text(CowStr::from(run.delim.literal().repeat(run.count))), range.clone()));
     }
-    for &strong in &run.opens {
-        let start = if strong { Tag::Strong } else { Tag::Emphasis };
+    for &span in &run.opens {
+        let start = match span {
+            Span::Emphasis => Tag::Emphasis,
+            Span::Strong => Tag::Strong,
+            Span::Strikethrough => Tag::Strikethrough,
+        };
         out.push((Event::Start(start), range.clone()));
     }
 }
@@ -411,6 +538,7 @@ fn is_punctuation(c: char) -> bool {
         | 0xFFE0..=0xFFEE
         | 0x1F000..=0x1FAFF
     ) || c == MARK
+        || c == TILDE_MARK
 }
 
 /// East Asian wide, full-width and half-width characters, and hangul: the

@@ -14,7 +14,8 @@
 //!    `emphasis::delimiter_positions`); every rewrite replaces one character
 //!    by one character, so lines and character columns stay the file's own;
 //! 2. `tags::restore` gives unknown `{% ... %}` tags back their exact text;
-//! 3. `emphasis::resolve` pairs `*` emphasis with CJK-friendly rules;
+//! 3. `emphasis::resolve` pairs `*` emphasis and `~~` strikethrough with
+//!    CJK-friendly rules;
 //! 4. `callouts::apply` wraps `{% hint %}` blocks and `> [!NOTE]` alerts;
 //! 5. `headings::apply` gives headings ids and builds the toc;
 //! 6. `anchors::collect` lists the ids a `#fragment` can target;
@@ -29,9 +30,10 @@
 //! `**首先，**众所周知` (punctuation inside, a Han character outside) can do
 //! neither, so pulldown-cmark leaves it as literal text, and sometimes pairs
 //! the other runs of the paragraph wrongly. An event pass cannot undo a wrong
-//! pairing, so every `*` that the first parse used as a delimiter or left as
-//! literal prose is replaced by an inert punctuation mark (one character for
-//! one character, so nothing else about the parse changes), and
+//! pairing, so every `*` (and every tilde of a `~~` run, which has the same
+//! problem) that the first parse used as a delimiter or left as literal
+//! prose is replaced by an inert punctuation mark (one character for one
+//! character, so nothing else about the parse changes), and
 //! `emphasis::resolve` does the pairing itself with the CJK-friendly
 //! flanking rules. Code spans, code blocks, raw HTML and link destinations
 //! are never touched.
@@ -195,7 +197,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     for (pos, message) in &scan.warnings {
         warnings.push(original.warning(*pos, message.clone()));
     }
-    let mut edits: BTreeMap<usize, char> = stars.into_iter().map(|p| (p, emphasis::MARK)).collect();
+    let mut edits: BTreeMap<usize, char> = stars.into_iter().collect();
     edits.extend(scan.edits.iter().copied());
     let rewrite = Rewrite::new(body, &edits);
 

@@ -100,6 +100,29 @@ fn bold_starting_with_cjk_punctuation_after_han_is_opened() {
 }
 
 #[test]
+fn strikethrough_ending_in_cjk_punctuation_is_closed() {
+    for p in ['，', '。', '！', '？', '：', '；', '）', '」', '》', '”'] {
+        let out = html(&format!("~~删除{p}~~后文"));
+        assert_eq!(out, format!("<p><del>删除{p}</del>后文</p>\n"), "with {p}");
+    }
+    assert_eq!(html("**重点。**~~删除。~~后"), "<p><strong>重点。</strong><del>删除。</del>后</p>\n");
+    assert_eq!(html("~~**粗，**删。~~后"), "<p><del><strong>粗，</strong>删。</del>后</p>\n");
+    assert_eq!(html("~~[链接，](https://e.x)~~后"), "<p><del><a href=\"https://e.x\">链接，</a></del>后</p>\n");
+    assert_eq!(html("~~跨行\n的删除。~~后"), "<p><del>跨行\n的删除。</del>后</p>\n");
+}
+
+#[test]
+fn tildes_that_are_not_strikethrough_stay_as_written() {
+    assert_eq!(html("1~2年，3~5年"), "<p>1~2年，3~5年</p>\n");
+    assert_eq!(html("a ~~ b ~~ c 与 x~~~y"), "<p>a ~~ b ~~ c 与 x~~~y</p>\n");
+    assert_eq!(html("\\~~不是，~~后"), "<p>~~不是，~~后</p>\n");
+    assert_eq!(html("`~~代码，~~后`"), "<p><code>~~代码，~~后</code></p>\n");
+    assert_eq!(html("~~甲~~~~乙~~"), "<p><del>甲~~~~乙</del></p>\n");
+    let fence = html("~~~\n~~删除。~~后\n~~~");
+    assert!(fence.contains("~~删除。~~后") && !fence.contains("<del>"), "{fence}");
+}
+
+#[test]
 fn emphasis_never_touches_code() {
     assert_eq!(
         html("`**重点，**后文` 与 **重点，**后文"),
@@ -160,6 +183,8 @@ fn body_containing_the_marker_character_falls_back_to_commonmark() {
     // U+A8FC stands for `*` between the two parses; a body that already has
     // one is rendered with CommonMark's own emphasis rules, and keeps it.
     assert_eq!(html("\u{a8fc} **a** **重点，**后"), "<p>\u{a8fc} <strong>a</strong> **重点，**后</p>\n");
+    // U+A8FA does the same for `~`.
+    assert_eq!(html("\u{a8fa} ~~a~~ ~~删除，~~后"), "<p>\u{a8fa} <del>a</del> ~~删除，~~后</p>\n");
 }
 
 #[test]
@@ -176,6 +201,11 @@ fn odd_inputs_render_balanced_html() {
         "[[]]",
         "![](",
         "~~**a，**~~b",
+        "~~a，**b~~c**",
+        "**~~a，**b~~",
+        "~~~~",
+        "~~",
+        "~~\n~~",
         "**a ~~b** c~~",
         "*a **b* c**",
         "**a *b** c*",
