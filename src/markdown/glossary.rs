@@ -436,6 +436,12 @@ mod tests {
     }
 
     #[test]
+    fn one_glossary_serves_pages_rendered_in_parallel() {
+        fn shared<T: Send + Sync>(_: &T) {}
+        shared(&glossary(&[(1, &["AI"])]));
+    }
+
+    #[test]
     fn reads_raw_tags() {
         assert_eq!(raw_tag("<code class=\"x\">"), Some(("code".to_string(), true)));
         assert_eq!(raw_tag("</A>"), Some(("a".to_string(), false)));

@@ -665,6 +665,35 @@ fn contexts(body: &str) -> Vec<(String, String)> {
     render_with(body, 0).links.into_iter().map(|l| (l.dest, l.context)).collect()
 }
 
+/// What a links snapshot shows: each outgoing link with its context, then the anchors.
+fn links_snapshot(body: &str) -> String {
+    let r = render_with(body, 0);
+    let mut out = format!("{body}\n---- links\n");
+    for l in &r.links {
+        let url = l.url.as_deref().unwrap_or("(none)");
+        out.push_str(&format!(
+            "{:?} {} -> {url} resolved={}\n    context: {}\n",
+            l.kind, l.dest, l.resolved, l.context
+        ));
+    }
+    out.push_str(&format!("---- anchors\n{}\n", r.anchors.join("\n")));
+    out
+}
+
+#[test]
+fn snapshot_link_context_and_anchors() {
+    insta::assert_snapshot!(links_snapshot(
+        "## 一、外围技能失效\n\n\
+         产品经理们步入“尴尬期”。正如[上一篇](ok-prev.md)所说，**需求文档**不再是门槛！\
+         详见[附录](#附录)与[[ok术语#To B 策略]]。\n\n\
+         The [PRD template](ok-prd.md) is v2.0. It still works? Yes.\n\n\
+         - 列表：[坏链接](missing.md)\n\n\
+         ## 附录 {#附录}\n\n\
+         脚注在此[^1]。<span id=\"raw-anchor\">原样</span>\n\n\
+         [^1]: 见[[#一、外围技能失效]]。"
+    ));
+}
+
 #[test]
 fn link_context_is_the_cjk_sentence_around_the_link() {
     let body = "第一句不要。**重点，**参见[[ok页]]和[另一篇](ok.md)的\n讨论！之后的句子也不要。\n\n\
