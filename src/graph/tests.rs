@@ -409,7 +409,8 @@ fn more_themes_than_room_still_draws_every_theme() {
 
 #[test]
 fn nodes_and_labels_lie_inside_the_view_box() {
-    for g in [tiny(), synthetic(40), synthetic(300)] {
+    let lonely = Graph { nodes: vec![Node::new(NodeKind::Article, "独自一篇", "/articles/alone/")], edges: vec![] };
+    for g in [lonely, tiny(), synthetic(40), synthetic(300)] {
         let svg = g.to_svg(1000);
         let tags = svg_tags(&svg);
         let (w, h) = view_box(&tags);
