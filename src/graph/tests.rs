@@ -391,8 +391,11 @@ fn big_graphs_keep_the_best_connected_and_every_theme() {
     assert!(weakest_drawn >= strongest_left, "{weakest_drawn} < {strongest_left}");
     let d = desc(&svg);
     assert!(d.contains(&format!("只画出连线最多的 60 个节点，另有 {} 个节点", total - 60)), "{d}");
-    // Every edge in the picture joins two drawn nodes: count them against the desc.
     assert!(d.contains("60 个节点（主题 9 个、"), "{d}");
+    // The edges drawn are the ones the description counts.
+    let drawn_edges: usize =
+        svg_tags(&svg).iter().filter(|t| t.name == "path").map(|t| attr(t, "d").matches('M').count()).sum();
+    assert!(d.contains(&format!("），{drawn_edges} 条连线。")), "{drawn_edges} edges drawn: {d}");
 }
 
 #[test]
