@@ -10,6 +10,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod feeds;
 pub mod gitbook;
+pub mod graph;
 pub mod index;
 pub mod markdown;
 pub mod output;
