@@ -38,7 +38,56 @@ pub struct RawConfig {
     #[serde(default)]
     pub gitbook: GitbookConfig,
     #[serde(default)]
+    pub topics: TopicsConfig,
+    #[serde(default)]
+    pub links: LinksConfig,
+    #[serde(default)]
     pub extra: BTreeMap<String, toml::Value>,
+}
+
+/// `[topics]`: how articles are matched to topic themes (`content/themes/*.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicsConfig {
+    /// Minimum score (keyword weight per 1,000 characters of a section) to join a theme.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Minimum number of different keywords a section must contain.
+    #[serde(default = "default_min_distinct")]
+    pub min_distinct: usize,
+    /// Shorter sections are scored as if they had this many characters, so that one keyword in a
+    /// short paragraph does not outweigh a whole article.
+    #[serde(default = "default_min_chars")]
+    pub min_chars: usize,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        TopicsConfig {
+            threshold: default_threshold(),
+            min_distinct: default_min_distinct(),
+            min_chars: default_min_chars(),
+        }
+    }
+}
+
+fn default_threshold() -> f64 {
+    8.0
+}
+fn default_min_distinct() -> usize {
+    2
+}
+fn default_min_chars() -> usize {
+    400
+}
+
+/// `[links]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LinksConfig {
+    /// Report broken internal links as warnings instead of errors.
+    #[serde(default)]
+    pub allow_broken: bool,
 }
 
 /// One `[[taxonomies]]` entry.
@@ -56,6 +105,19 @@ pub struct TaxonomyConfig {
     /// Write an Atom feed per term.
     #[serde(default = "yes")]
     pub feed: bool,
+    /// Other spellings of a term and the term they mean: `{ "2B" = "To B" }`. Compared after
+    /// case and full/half-width folding.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Term routing: move matching terms out of this other taxonomy into this one.
+    #[serde(default)]
+    pub take_from: Option<String>,
+    /// Terms to take (compared after folding).
+    #[serde(default)]
+    pub take_terms: Vec<String>,
+    /// A regex; terms it matches (whole term, after folding) are taken.
+    #[serde(default)]
+    pub take_pattern: Option<String>,
 }
 
 /// `[markdown]`.
@@ -95,6 +157,10 @@ fn default_taxonomies() -> Vec<TaxonomyConfig> {
             title: Some(title.to_string()),
             paginate_by: None,
             feed: true,
+            aliases: BTreeMap::new(),
+            take_from: None,
+            take_terms: Vec::new(),
+            take_pattern: None,
         })
         .collect()
 }
@@ -105,6 +171,8 @@ pub struct Overrides {
     pub base_url: Option<String>,
     pub output_dir: Option<PathBuf>,
     pub drafts: bool,
+    /// Broken internal links are warnings, not errors.
+    pub allow_broken: bool,
 }
 
 /// The resolved configuration of one build.
@@ -124,9 +192,11 @@ pub struct Config {
     pub feed_limit: usize,
     pub taxonomies: Vec<TaxonomyConfig>,
     pub gitbook: GitbookConfig,
+    pub topics: TopicsConfig,
     pub extra: BTreeMap<String, toml::Value>,
     pub output_dir: PathBuf,
     pub drafts: bool,
+    pub allow_broken: bool,
 }
 
 impl Config {
@@ -202,6 +272,52 @@ impl Config {
                 ));
             }
         }
+        for taxonomy in &raw.taxonomies {
+            let at_name = || find_position(text, &format!("\"{}\"", taxonomy.name));
+            if let Some(source) = &taxonomy.take_from {
+                if source == &taxonomy.name || !raw.taxonomies.iter().any(|t| &t.name == source) {
+                    let (line, col) = find_position(text, &format!("take_from = \"{source}\""));
+                    problems.push(Diagnostic::error(
+                        "site.toml",
+                        line,
+                        col,
+                        format!(
+                            "taxonomy {:?} takes terms from {source:?}, which is not another declared taxonomy",
+                            taxonomy.name
+                        ),
+                    ));
+                }
+            } else if !taxonomy.take_terms.is_empty() || taxonomy.take_pattern.is_some() {
+                let (line, col) = at_name();
+                problems.push(Diagnostic::error(
+                    "site.toml",
+                    line,
+                    col,
+                    format!("taxonomy {:?} has `take_terms` or `take_pattern` but no `take_from`", taxonomy.name),
+                ));
+            }
+            if let Some(pattern) = &taxonomy.take_pattern {
+                if let Err(e) = regex::Regex::new(pattern) {
+                    let (line, col) = find_position(text, "take_pattern");
+                    let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                    problems.push(Diagnostic::error(
+                        "site.toml",
+                        line,
+                        col,
+                        format!("`take_pattern` is not a valid regex: {first}"),
+                    ));
+                }
+            }
+        }
+        if !(raw.topics.threshold.is_finite() && raw.topics.threshold >= 0.0) {
+            let (line, col) = at("threshold");
+            problems.push(Diagnostic::error(
+                "site.toml",
+                line,
+                col,
+                "`topics.threshold` must be a number of at least 0",
+            ));
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -223,9 +339,11 @@ impl Config {
             feed_limit: raw.feed_limit,
             taxonomies: raw.taxonomies,
             gitbook: raw.gitbook,
+            topics: raw.topics,
             extra: raw.extra,
             output_dir,
             drafts: overrides.drafts,
+            allow_broken: overrides.allow_broken || raw.links.allow_broken,
         })
     }
 

@@ -143,9 +143,41 @@ pub struct PageMeta {
     pub author_urls: BTreeMap<String, String>,
     pub source: Option<SourceInfo>,
     pub extra: serde_json::Value,
-    /// Theme pages: keyword phrases and exclusions (read by the knowledge graph).
-    pub keywords: Vec<String>,
+    /// Topic-theme pages: keyword phrases with weights, and phrases that must not count.
+    pub keywords: Vec<(String, f64)>,
     pub exclude: Vec<String>,
+    /// Glossary pages: other names of the term (their `aliases:`, which are not URLs there).
+    pub term_aliases: Vec<String>,
+}
+
+/// Glossary pages live in `content/glossary/`; their `aliases` name the term, not old URLs.
+pub fn is_glossary_page(rel: &str) -> bool {
+    rel.starts_with("glossary/") && !rel.ends_with("/_index.md")
+}
+
+/// Topic-theme pages live in `content/themes/`.
+pub fn is_topic_page(rel: &str) -> bool {
+    rel.starts_with("themes/") && !rel.ends_with("/_index.md")
+}
+
+/// One entry of a topic theme's `keywords:` list: a phrase, or a phrase with a weight.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum KeywordSpec {
+    Phrase(String),
+    Weighted(WeightedKeyword),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedKeyword {
+    phrase: String,
+    #[serde(default = "one")]
+    weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -344,7 +376,7 @@ pub fn parse_page(
         removed: Vec::new(),
     };
     if let Some((yaml, body, offset)) = split_front_matter(text) {
-        match parse_front_matter(yaml, &shown) {
+        match parse_front_matter(yaml, &shown, is_glossary_page(rel)) {
             Ok(meta) => page.meta = meta,
             Err(mut errors) => problems.append(&mut errors),
         }
@@ -424,7 +456,7 @@ struct FrontMatter {
     sort_by: Option<SortBy>,
     paginate_by: Option<usize>,
     #[serde(default)]
-    keywords: Vec<String>,
+    keywords: Vec<KeywordSpec>,
     #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
@@ -455,7 +487,7 @@ const FRONT_MATTER_KEYS: &[&str] = &[
     "extra",
 ];
 
-fn parse_front_matter(yaml: &str, shown: &Path) -> Result<PageMeta, Vec<Diagnostic>> {
+fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMeta, Vec<Diagnostic>> {
     // The YAML starts on the file's line 2, after the opening `---`.
     const FIRST_LINE: usize = 2;
     let fm: FrontMatter = if yaml.trim().is_empty() {
@@ -506,7 +538,21 @@ fn parse_front_matter(yaml: &str, shown: &Path) -> Result<PageMeta, Vec<Diagnost
         let (line, col) = at("paginate_by");
         problems.push(Diagnostic::error(shown, line, col, "front matter `paginate_by` must be at least 1"));
     }
-    for alias in &fm.aliases {
+    for (i, keyword) in fm.keywords.iter().enumerate() {
+        if let KeywordSpec::Weighted(w) = keyword {
+            if !(w.weight.is_finite() && w.weight > 0.0) {
+                let (line, col) = at("keywords");
+                problems.push(Diagnostic::error(
+                    shown,
+                    line + i + 1,
+                    col,
+                    format!("front matter `keywords`: the weight of {:?} must be a positive number", w.phrase),
+                ));
+            }
+        }
+    }
+    let (url_aliases, term_aliases) = if glossary { (Vec::new(), fm.aliases) } else { (fm.aliases, Vec::new()) };
+    for alias in &url_aliases {
         if let Err(message) = check_alias(alias) {
             let (line, col) = at("aliases");
             problems.push(Diagnostic::error(shown, line, col, format!("front matter `aliases`: {message}")));
@@ -534,15 +580,24 @@ fn parse_front_matter(yaml: &str, shown: &Path) -> Result<PageMeta, Vec<Diagnost
         taxonomies,
         themes: fm.themes,
         weight: fm.weight,
-        aliases: fm.aliases,
+        aliases: url_aliases,
         template: fm.template,
         sort_by: fm.sort_by.unwrap_or_default(),
         paginate_by: fm.paginate_by,
         author_urls: BTreeMap::new(),
         source: None,
         extra: fm.extra.unwrap_or(serde_json::Value::Object(Default::default())),
-        keywords: fm.keywords,
+        keywords: fm
+            .keywords
+            .into_iter()
+            .map(|k| match k {
+                KeywordSpec::Phrase(phrase) => (phrase, 1.0),
+                KeywordSpec::Weighted(w) => (w.phrase, w.weight),
+            })
+            .filter(|(phrase, _)| !phrase.trim().is_empty())
+            .collect(),
         exclude: fm.exclude,
+        term_aliases,
     })
 }
 
@@ -768,6 +823,28 @@ mod tests {
             problems[0].to_string(),
             "content/articles/a.md:1:1: error: front matter is not closed: add a line `---` after it"
         );
+    }
+
+    #[test]
+    fn keywords_take_plain_and_weighted_forms() {
+        let (page, problems) =
+            parse("---\ntitle: 主题\nkeywords:\n  - 外围技能\n  - { phrase: PRD, weight: 1.5 }\n---\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(page.meta.keywords, [("外围技能".to_string(), 1.0), ("PRD".to_string(), 1.5)]);
+    }
+
+    #[test]
+    fn glossary_aliases_are_names_not_urls() {
+        let (page, problems) = parse_page(
+            "---\ntitle: B端\naliases: [To B, ToB]\n---\n",
+            "glossary/to-b.md",
+            PathBuf::from("content/glossary/to-b.md"),
+            Kind::Page,
+            &Boilerplate::defaults(),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(page.meta.term_aliases, ["To B", "ToB"]);
+        assert!(page.meta.aliases.is_empty());
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct Index {
     assets: std::collections::HashSet<String>,
     /// Site path of every page, by page number.
     pub paths: Vec<String>,
+    /// Source path of every page, by page number.
+    pub rels: Vec<String>,
 }
 
 impl Index {
@@ -91,6 +93,7 @@ impl Index {
                 index.by_path.insert(path.clone(), number);
             }
             index.paths.push(path);
+            index.rels.push(page.rel.clone());
             let stem = page.rel.trim_end_matches(".md");
             let file_stem = stem.rsplit('/').next().unwrap_or(stem);
             for key in [page.meta.title.as_str(), stem, file_stem] {
@@ -108,6 +111,14 @@ impl Index {
     /// A resolver for links written in the page `rel` (its folder anchors relative links).
     pub fn resolver<'a>(&'a self, config: &'a Config, rel: &'a str) -> PageResolver<'a> {
         PageResolver { index: self, config, rel }
+    }
+
+    /// Every page a wikilink target could mean (by title, file stem or path, case-insensitive).
+    pub fn wiki_candidates(&self, target: &str) -> Vec<usize> {
+        let target = target.split('#').next().unwrap_or(target);
+        let mut found = self.by_name.get(&fold_key(target.trim().trim_end_matches(".md"))).cloned().unwrap_or_default();
+        found.sort_by_key(|&n| &self.paths[n]);
+        found
     }
 
     fn wiki_target(&self, target: &str) -> Option<usize> {

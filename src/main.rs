@@ -36,15 +36,18 @@ enum Command {
         /// Print the time each stage took.
         #[arg(long)]
         timings: bool,
+        /// Report broken internal links as warnings instead of errors.
+        #[arg(long)]
+        allow_broken: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { output_dir, base_url, drafts, strict, timings } => {
-            let options =
-                BuildOptions { root: cli.root, overrides: Overrides { base_url, output_dir, drafts }, strict };
+        Command::Build { output_dir, base_url, drafts, strict, timings, allow_broken } => {
+            let overrides = Overrides { base_url, output_dir, drafts, allow_broken };
+            let options = BuildOptions { root: cli.root, overrides, strict };
             run_build(&options, timings)
         }
     }

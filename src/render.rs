@@ -17,6 +17,10 @@ use crate::diagnostics::Diagnostic;
 use crate::markdown::TocEntry;
 use crate::site::{Page, Site, Taxonomy, Term};
 
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// One rendered file: its path inside the output folder and its bytes.
 #[derive(Debug, Clone)]
 pub struct OutputFile {
@@ -34,8 +38,20 @@ pub struct Templates {
 }
 
 /// The templates a theme must provide.
-pub const REQUIRED: &[&str] =
-    &["index.html", "section.html", "page.html", "taxonomy_list.html", "taxonomy_single.html", "404.html"];
+pub const REQUIRED: &[&str] = &[
+    "index.html",
+    "section.html",
+    "page.html",
+    "taxonomy_list.html",
+    "taxonomy_single.html",
+    "topic.html",
+    "topic_list.html",
+    "graph.html",
+    "404.html",
+];
+
+/// Nodes drawn on `/graph/` (topic themes are always drawn); `graph.json` holds them all.
+const GRAPH_MAX_NODES: usize = 400;
 
 impl Templates {
     /// Load `themes/<theme>/templates/**` then `templates/**` (the site's own, which win).
@@ -207,6 +223,67 @@ struct PageView<'a> {
     lower: Option<Link<'a>>,
     higher: Option<Link<'a>>,
     section: Option<Link<'a>>,
+    /// Topic themes this page belongs to, with the section behind each.
+    themes: Vec<PageTopicView<'a>>,
+    /// Pages linking here (only on the page's own template).
+    backlinks: Vec<BacklinkView<'a>>,
+    /// Glossary terms this page mentions (only on the page's own template).
+    glossary_terms: Vec<Link<'a>>,
+    /// Glossary entries: the articles that mention the term (only on the page's own template).
+    mentioned_in: Vec<Link<'a>>,
+}
+
+#[derive(Serialize)]
+struct SectionRef<'a> {
+    heading: Option<&'a str>,
+    permalink: String,
+}
+
+#[derive(Serialize)]
+struct PageTopicView<'a> {
+    title: &'a str,
+    slug: &'a str,
+    permalink: String,
+    section: Option<SectionRef<'a>>,
+    score: f64,
+    snippet: &'a str,
+    declared: bool,
+}
+
+#[derive(Serialize)]
+struct BacklinkView<'a> {
+    title: &'a str,
+    permalink: String,
+    context: &'a str,
+}
+
+#[derive(Serialize)]
+struct TopicMemberView<'a> {
+    page: PageView<'a>,
+    section: Option<SectionRef<'a>>,
+    score: f64,
+    snippet: &'a str,
+    declared: bool,
+}
+
+#[derive(Serialize)]
+struct TopicView<'a> {
+    title: &'a str,
+    slug: &'a str,
+    description: &'a str,
+    content: &'a str,
+    permalink: String,
+    count: usize,
+    articles: Vec<TopicMemberView<'a>>,
+}
+
+#[derive(Serialize)]
+struct TopicSummaryView<'a> {
+    title: &'a str,
+    slug: &'a str,
+    description: &'a str,
+    permalink: String,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -368,7 +445,100 @@ impl<'a> Views<'a> {
             lower: page.lower.map(|n| self.link(n)),
             higher: page.higher.map(|n| self.link(n)),
             section: page.parent.map(|n| self.link(n)),
+            themes: page
+                .topics
+                .iter()
+                .map(|t| {
+                    let topic = &self.site.topics[t.topic];
+                    PageTopicView {
+                        title: self.site.pages[topic.page].title(),
+                        slug: &topic.slug,
+                        permalink: self.url(&self.site.pages[topic.page].path),
+                        section: t.section.map(|i| self.section_ref(number, i)),
+                        score: round2(t.score),
+                        snippet: &t.snippet,
+                        declared: t.declared,
+                    }
+                })
+                .collect(),
+            backlinks: if with_content {
+                page.backlinks
+                    .iter()
+                    .map(|b| BacklinkView {
+                        title: self.site.pages[b.page].title(),
+                        permalink: self.url(&self.site.pages[b.page].path),
+                        context: &b.context,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            glossary_terms: if with_content {
+                page.rendered.glossary_terms.iter().map(|&n| self.link(n)).collect()
+            } else {
+                Vec::new()
+            },
+            mentioned_in: if with_content {
+                page.mentioned_in.iter().map(|&n| self.link(n)).collect()
+            } else {
+                Vec::new()
+            },
         }
+    }
+
+    /// A section of a page (by its index in `rendered.sections`) and its deep link.
+    fn section_ref(&self, number: usize, section: usize) -> SectionRef<'a> {
+        let page = &self.site.pages[number];
+        let info = &page.rendered.sections[section];
+        let permalink = match &info.id {
+            Some(id) => format!("{}#{id}", self.url(&page.path)),
+            None => self.url(&page.path),
+        };
+        SectionRef { heading: info.heading.as_deref(), permalink }
+    }
+
+    fn topic(&self, index: usize) -> TopicView<'a> {
+        let topic = &self.site.topics[index];
+        let page = &self.site.pages[topic.page];
+        TopicView {
+            title: page.title(),
+            slug: &topic.slug,
+            description: page.source.meta.description.as_deref().unwrap_or(""),
+            content: &page.rendered.html,
+            permalink: self.url(&page.path),
+            count: topic.members.len(),
+            articles: topic
+                .members
+                .iter()
+                .map(|&(n, i)| {
+                    let link = &self.site.pages[n].topics[i];
+                    TopicMemberView {
+                        page: self.page(n, false),
+                        section: link.section.map(|s| self.section_ref(n, s)),
+                        score: round2(link.score),
+                        snippet: &link.snippet,
+                        declared: link.declared,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn topic_summaries(&self) -> Vec<TopicSummaryView<'a>> {
+        self.site
+            .topics
+            .iter()
+            .map(|topic| {
+                let page = &self.site.pages[topic.page];
+                TopicSummaryView {
+                    title: page.title(),
+                    slug: &topic.slug,
+                    description: page.source.meta.description.as_deref().unwrap_or(""),
+                    permalink: self.url(&page.path),
+                    count: topic.members.len(),
+                }
+            })
+            .collect()
     }
 
     fn section(&self, number: usize, listed: &[usize]) -> SectionView<'a> {
@@ -491,12 +661,16 @@ pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<
     if site.home.is_none() {
         jobs.push(Job::ImplicitHome);
     }
+    if !site.topics.is_empty() && site.topics_section.is_none() {
+        jobs.push(Job::ImplicitTopics);
+    }
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job::TaxonomyList(t));
         for term in 0..taxonomy.terms.len() {
             jobs.push(Job::Term(t, term));
         }
     }
+    jobs.push(Job::Graph);
     jobs.push(Job::NotFound);
 
     let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
@@ -516,6 +690,8 @@ enum Job {
     Page(usize),
     Section(usize),
     ImplicitHome,
+    ImplicitTopics,
+    Graph,
     TaxonomyList(usize),
     Term(usize, usize),
     NotFound,
@@ -534,13 +710,26 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
             let page = &site.pages[number];
             let mut context = views.globals(&page.path);
             context.insert("page", &views.page(number, true));
-            let template = page.source.meta.template.as_deref().unwrap_or("page.html");
+            let topic = site.topics.iter().position(|t| t.page == number);
+            if let Some(topic) = topic {
+                context.insert("topic", &views.topic(topic));
+            }
+            let default = if topic.is_some() { "topic.html" } else { "page.html" };
+            let template = page.source.meta.template.as_deref().unwrap_or(default);
             let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
             Ok(vec![html(&page.path, text)])
         }
         Job::Section(number) => {
             let section = &site.pages[number];
             let is_home = Some(number) == site.home;
+            if Some(number) == site.topics_section {
+                let mut context = views.globals(&section.path);
+                context.insert("section", &views.section(number, &[]));
+                context.insert("themes", &views.topic_summaries());
+                let template = section.source.meta.template.as_deref().unwrap_or("topic_list.html");
+                let text = templates.render(template, &context, &section.source.display.to_string_lossy())?;
+                return Ok(vec![html(&section.path, text)]);
+            }
             let template =
                 section.source.meta.template.as_deref().unwrap_or(if is_home { "index.html" } else { "section.html" });
             let per_page = section.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
@@ -586,6 +775,25 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
             context.insert("paginator", &None::<()>);
             Ok(vec![html("/", templates.render("index.html", &context, "the home page")?)])
         }
+        Job::ImplicitTopics => {
+            let mut context = views.globals("/themes/");
+            context.insert(
+                "section",
+                &SectionView {
+                    title: "主题",
+                    description: "",
+                    content: "",
+                    permalink: views.url("/themes/"),
+                    path: site.config.served_path("/themes/"),
+                    pages: Vec::new(),
+                    subsections: Vec::new(),
+                    page_count: site.topics.len(),
+                    extra: &serde_json::Value::Null,
+                },
+            );
+            context.insert("themes", &views.topic_summaries());
+            Ok(vec![html("/themes/", templates.render("topic_list.html", &context, "/themes/")?)])
+        }
         Job::TaxonomyList(t) => {
             let taxonomy = &site.taxonomies[t];
             let path = format!("/{}/", taxonomy.name());
@@ -611,6 +819,30 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
             }
             Ok(out)
         }
+        Job::Graph => {
+            let graph = site.graph();
+            let mut context = views.globals("/graph/");
+            context.insert("graph_svg", &graph.to_svg(GRAPH_MAX_NODES));
+            context.insert("graph_json", &views.url("/graph.json"));
+            context.insert("graph_css", &views.url("/graph.css"));
+            context.insert("themes", &views.topic_summaries());
+            let counts = |kind: crate::graph::NodeKind| graph.nodes.iter().filter(|n| n.kind == kind).count();
+            context.insert(
+                "graph_counts",
+                &serde_json::json!({
+                    "articles": counts(crate::graph::NodeKind::Article),
+                    "themes": counts(crate::graph::NodeKind::Theme),
+                    "tags": counts(crate::graph::NodeKind::Tag),
+                    "glossary": counts(crate::graph::NodeKind::Glossary),
+                    "edges": graph.edges.len(),
+                }),
+            );
+            let page = html("/graph/", templates.render("graph.html", &context, "/graph/")?);
+            let json = OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes() };
+            let css =
+                OutputFile { path: "graph.css".to_string(), bytes: crate::graph::default_css().as_bytes().to_vec() };
+            Ok(vec![page, json, css])
+        }
         Job::NotFound => {
             let context = views.globals("/404.html");
             let text = templates.render("404.html", &context, "404.html")?;
@@ -621,6 +853,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
 
 fn insert_home_extras(views: &Views, context: &mut tera::Context) {
     let site = views.site;
+    context.insert("themes", &views.topic_summaries());
     let latest: Vec<PageView> = site.latest(10).into_iter().map(|n| views.page(n, false)).collect();
     context.insert("latest", &latest);
     let mut top: Vec<TermView> = Vec::new();

@@ -16,6 +16,7 @@ use crate::index::Index;
 use crate::markdown::{self, LinkKind, Rendered};
 use crate::slug::slugify;
 use crate::text;
+use crate::topics;
 
 /// Characters in a generated summary.
 const SUMMARY_CHARS: usize = 120;
@@ -39,6 +40,42 @@ pub struct Page {
     pub higher: Option<usize>,
     /// Taxonomy name to the numbers of this page's terms in that taxonomy.
     pub terms: BTreeMap<String, Vec<usize>>,
+    /// The topic themes this page belongs to, best first.
+    pub topics: Vec<TopicLink>,
+    /// Pages that link here, with the sentence around the (first) link.
+    pub backlinks: Vec<Backlink>,
+    /// Glossary entries only: the articles that mention the term, newest first.
+    pub mentioned_in: Vec<usize>,
+}
+
+/// An article's membership of a topic theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicLink {
+    /// Index into [`Site::topics`].
+    pub topic: usize,
+    /// The section (index into the page's `rendered.sections`) that speaks to the theme, if any.
+    pub section: Option<usize>,
+    pub score: f64,
+    /// HTML: the section's text around the matched phrases, which are in `<mark>`.
+    pub snippet: String,
+    /// Joined through front matter `themes:` rather than by keywords.
+    pub declared: bool,
+}
+
+/// One page linking to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backlink {
+    pub page: usize,
+    pub context: String,
+}
+
+/// A topic theme (`content/themes/<slug>.md`) and the articles in it, best first.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub page: usize,
+    pub slug: String,
+    /// (article page, index into that page's `topics`).
+    pub members: Vec<(usize, usize)>,
 }
 
 impl Page {
@@ -85,6 +122,9 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// The root section (`content/_index.md`), if the site has one.
     pub home: Option<usize>,
+    pub topics: Vec<Topic>,
+    /// The section holding the topic themes (`content/themes/_index.md`), if any.
+    pub topics_section: Option<usize>,
 }
 
 impl Site {
@@ -96,9 +136,27 @@ impl Site {
         }
         apply_summary_order(&mut content);
         let index = Index::build(&content, diagnostics);
+        // Glossary entries: their title and `aliases` are the phrases linked in other pages.
+        let glossary = markdown::Glossary::new(
+            content
+                .pages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| content::is_glossary_page(&p.rel))
+                .map(|(n, p)| {
+                    let phrases =
+                        std::iter::once(p.meta.title.clone()).chain(p.meta.term_aliases.iter().cloned()).collect();
+                    (n, phrases, config.url(&index.paths[n]))
+                })
+                .collect(),
+        );
 
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> =
-            content.pages.par_iter().map(|page| render_page(&config, &index, page)).collect();
+        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = content
+            .pages
+            .par_iter()
+            .zip(&index.paths)
+            .map(|(page, path)| render_page(&config, &index, &glossary, page, path))
+            .collect();
 
         let mut pages = Vec::with_capacity(content.pages.len());
         for ((source, (rendered, mut problems)), path) in content.pages.into_iter().zip(rendered).zip(index.paths) {
@@ -118,13 +176,84 @@ impl Site {
                 lower: None,
                 higher: None,
                 terms: BTreeMap::new(),
+                topics: Vec::new(),
+                backlinks: Vec::new(),
+                mentioned_in: Vec::new(),
             });
         }
 
-        let mut site = Site { config, pages, taxonomies: Vec::new(), assets: content.assets, home: None };
+        let mut site = Site {
+            config,
+            pages,
+            taxonomies: Vec::new(),
+            assets: content.assets,
+            home: None,
+            topics: Vec::new(),
+            topics_section: None,
+        };
         site.link_sections();
+        site.route_terms();
         site.collect_taxonomies(diagnostics);
+        site.match_topics(diagnostics);
+        site.check_links(&index.by_path, diagnostics);
+        site.collect_mentions();
         site
+    }
+
+    /// Each glossary entry learns which articles mention it.
+    fn collect_mentions(&mut self) {
+        let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); self.pages.len()];
+        for (number, page) in self.pages.iter().enumerate() {
+            if !self.is_article(number) {
+                continue;
+            }
+            for &term in &page.rendered.glossary_terms {
+                mentions[term].push(number);
+            }
+        }
+        for (term, mut pages) in mentions.into_iter().enumerate() {
+            pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+            self.pages[term].mentioned_in = pages;
+        }
+    }
+
+    /// Whether a page is an article: not a section, a topic theme or a glossary entry.
+    pub fn is_article(&self, number: usize) -> bool {
+        let page = &self.pages[number];
+        !page.is_section() && !content::is_topic_page(&page.source.rel) && !content::is_glossary_page(&page.source.rel)
+    }
+
+    /// Term routing: taxonomies with `take_from` move matching terms out of their source.
+    fn route_terms(&mut self) {
+        let routes: Vec<(String, String, Vec<String>, Option<regex::Regex>)> = self
+            .config
+            .taxonomies
+            .iter()
+            .filter_map(|t| {
+                let source = t.take_from.clone()?;
+                let terms = t.take_terms.iter().map(|term| term_key(term)).collect();
+                // Validated when the configuration was read.
+                let pattern = t.take_pattern.as_deref().and_then(|p| regex::Regex::new(p).ok());
+                Some((source, t.name.clone(), terms, pattern))
+            })
+            .collect();
+        if routes.is_empty() {
+            return;
+        }
+        for page in &mut self.pages {
+            let taxonomies = &mut page.source.meta.taxonomies;
+            for (source, target, terms, pattern) in &routes {
+                let Some(list) = taxonomies.get_mut(source) else { continue };
+                let (taken, kept): (Vec<String>, Vec<String>) = list.drain(..).partition(|term| {
+                    let key = term_key(term);
+                    terms.contains(&key) || pattern.as_ref().is_some_and(|p| p.is_match(&key))
+                });
+                *list = kept;
+                if !taken.is_empty() {
+                    taxonomies.entry(target.clone()).or_default().extend(taken);
+                }
+            }
+        }
     }
 
     /// Attach every page to its nearest enclosing section and order each section's pages.
@@ -180,7 +309,9 @@ impl Site {
         }
     }
 
-    /// Group every page's terms by slug; the most frequent spelling names the term.
+    /// Group every page's terms: spellings that fold alike (case, full/half width, spacing) or
+    /// that the taxonomy's alias map joins are one term, shown in its most frequent spelling.
+    /// Different terms whose slugs collide are merged too, with a warning naming both.
     fn collect_taxonomies(&mut self, diagnostics: &mut Vec<Diagnostic>) {
         let declared: Vec<TaxonomyConfig> = self.config.taxonomies.clone();
         for page in &self.pages {
@@ -196,13 +327,17 @@ impl Site {
             }
         }
         for config in declared {
-            // slug -> (spelling -> count, pages)
-            let mut groups: BTreeMap<String, (BTreeMap<String, usize>, Vec<usize>)> = BTreeMap::new();
+            let aliases: BTreeMap<String, String> =
+                config.aliases.iter().map(|(from, to)| (term_key(from), to.clone())).collect();
+            // slug -> (folded key -> (spelling -> count)), pages
+            type Group = (BTreeMap<String, BTreeMap<String, usize>>, Vec<usize>);
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
             for (number, page) in self.pages.iter().enumerate() {
                 let Some(terms) = page.source.meta.taxonomies.get(&config.name) else { continue };
                 for term in terms {
-                    let name = term.trim();
-                    let slug = slugify(name);
+                    let written = crate::text::collapse_whitespace(term.trim());
+                    let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                    let slug = slugify(&spelling);
                     if slug.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             &page.source.display,
@@ -213,19 +348,39 @@ impl Site {
                         continue;
                     }
                     let group = groups.entry(slug).or_default();
-                    *group.0.entry(name.to_string()).or_default() += 1;
+                    *group.0.entry(term_key(&spelling)).or_default().entry(spelling).or_default() += 1;
                     if !group.1.contains(&number) {
                         group.1.push(number);
                     }
                 }
             }
             let mut terms = Vec::new();
-            for (slug, (spellings, mut pages)) in groups {
+            for (slug, (keys, mut pages)) in groups {
+                let mut spellings: BTreeMap<&str, usize> = BTreeMap::new();
+                for counts in keys.values() {
+                    for (spelling, count) in counts {
+                        *spellings.entry(spelling).or_default() += count;
+                    }
+                }
                 let name = spellings
                     .iter()
                     .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                    .map(|(name, _)| name.clone())
+                    .map(|(name, _)| name.to_string())
                     .unwrap_or_default();
+                if keys.len() > 1 {
+                    let all: Vec<&str> = spellings.keys().copied().collect();
+                    diagnostics.push(Diagnostic::warning(
+                        "site.toml",
+                        0,
+                        0,
+                        format!(
+                            "{} terms {} share the URL /{}/{slug}/ and were merged as {name:?}; add an alias in site.toml to make this explicit",
+                            config.name,
+                            all.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "),
+                            config.name
+                        ),
+                    ));
+                }
                 pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
                 terms.push(Term { name, slug, pages });
             }
@@ -236,6 +391,215 @@ impl Site {
             }
             self.taxonomies.push(Taxonomy { config, terms });
         }
+    }
+
+    /// Score every article's sections against the topic themes and record memberships.
+    fn match_topics(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+        let mut theme_pages: Vec<usize> =
+            (0..self.pages.len()).filter(|&n| content::is_topic_page(&self.pages[n].source.rel)).collect();
+        theme_pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Weight));
+        self.topics_section = self.pages.iter().position(|p| p.source.rel == "themes/_index.md");
+        if theme_pages.is_empty() {
+            return;
+        }
+        let specs: Vec<topics::ThemeSpec> = theme_pages
+            .iter()
+            .map(|&n| (self.pages[n].source.meta.keywords.clone(), self.pages[n].source.meta.exclude.clone()))
+            .collect();
+        let matcher = topics::Matcher::new(&specs);
+        self.topics = theme_pages
+            .iter()
+            .map(|&n| Topic {
+                page: n,
+                slug: self.pages[n].path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string(),
+                members: Vec::new(),
+            })
+            .collect();
+        let config = &self.config.topics;
+        let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
+        let found: Vec<Vec<TopicLink>> = articles
+            .par_iter()
+            .map(|&n| {
+                let page = &self.pages[n];
+                // Best qualifying section per theme.
+                let mut best: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
+                let mut any: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
+                for (i, section) in page.rendered.sections.iter().enumerate() {
+                    let folded = topics::fold(&section.text);
+                    for score in matcher.score(&folded, config) {
+                        let keep = |slot: &Option<&(usize, topics::SectionScore, String)>| {
+                            slot.is_none_or(|(_, s, _)| score.score > s.score)
+                        };
+                        if topics::qualifies(&score, config) && keep(&best.get(&score.theme)) {
+                            best.insert(score.theme, (i, score.clone(), folded.clone()));
+                        }
+                        if keep(&any.get(&score.theme)) {
+                            any.insert(score.theme, (i, score, folded.clone()));
+                        }
+                    }
+                }
+                let mut links: Vec<TopicLink> = best
+                    .into_iter()
+                    .map(|(topic, (section, score, text))| TopicLink {
+                        topic,
+                        section: Some(section),
+                        score: score.score,
+                        snippet: topics::snippet(&text, &score.spans),
+                        declared: false,
+                    })
+                    .collect();
+                for name in &page.source.meta.themes {
+                    let Some(topic) = self.find_topic(name) else { continue };
+                    if links.iter().any(|l| l.topic == topic) {
+                        links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
+                        continue;
+                    }
+                    let (section, score, snippet) = match any.get(&topic) {
+                        Some((i, s, text)) => (Some(*i), s.score, topics::snippet(text, &s.spans)),
+                        None => (None, 0.0, topics::snippet(&page.summary, &[])),
+                    };
+                    links.push(TopicLink { topic, section, score, snippet, declared: true });
+                }
+                links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
+                links
+            })
+            .collect();
+        for (&n, links) in articles.iter().zip(found) {
+            for name in &self.pages[n].source.meta.themes {
+                if self.find_topic(name).is_none() {
+                    let known: Vec<&str> = self.topics.iter().map(|t| t.slug.as_str()).collect();
+                    let mut d = Diagnostic::error(
+                        &self.pages[n].source.display,
+                        0,
+                        0,
+                        format!("front matter `themes`: no theme {name:?} in content/themes/"),
+                    );
+                    d = match content::closest(name, &known) {
+                        Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                        None => d.with_help(format!("themes: {}", known.join(", "))),
+                    };
+                    diagnostics.push(d);
+                }
+            }
+            for (i, link) in links.iter().enumerate() {
+                self.topics[link.topic].members.push((n, i));
+            }
+            self.pages[n].topics = links;
+        }
+        let pages = &self.pages;
+        for topic in &mut self.topics {
+            topic.members.sort_by(|&(a, i), &(b, j)| {
+                let (sa, sb) = (pages[a].topics[i].score, pages[b].topics[j].score);
+                sb.total_cmp(&sa).then_with(|| compare(&pages[a], &pages[b], SortBy::Date))
+            });
+        }
+    }
+
+    /// A topic theme by slug or title (case-insensitive).
+    fn find_topic(&self, name: &str) -> Option<usize> {
+        let key = term_key(name);
+        self.topics.iter().position(|t| term_key(&t.slug) == key || term_key(self.pages[t.page].title()) == key)
+    }
+
+    /// Backlinks, and `#anchor`s that point at no heading. `by_path` maps site paths to pages.
+    fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>) {
+        let severity_broken = |d: Diagnostic, allow: bool| {
+            if allow { Diagnostic { severity: crate::diagnostics::Severity::Warning, ..d } } else { d }
+        };
+        let mut backlinks: Vec<Vec<Backlink>> = vec![Vec::new(); self.pages.len()];
+        for (source, page) in self.pages.iter().enumerate() {
+            for link in &page.rendered.links {
+                let Some(url) = &link.url else { continue };
+                let (target, fragment) = match link.kind {
+                    LinkKind::Fragment => (Some(source), url.strip_prefix('#')),
+                    LinkKind::Page | LinkKind::Wiki => {
+                        let (path, fragment) = match url.split_once('#') {
+                            Some((path, fragment)) => (path, Some(fragment)),
+                            None => (url.as_str(), None),
+                        };
+                        let site_path = path.strip_prefix(&self.config.base_url).unwrap_or(path);
+                        (by_path.get(site_path).copied(), fragment)
+                    }
+                    _ => (None, None),
+                };
+                let Some(target) = target else { continue };
+                if target != source && !backlinks[target].iter().any(|b| b.page == source) {
+                    backlinks[target].push(Backlink { page: source, context: link.context.clone() });
+                }
+                if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                    let wanted = crate::index::percent_decode(fragment);
+                    if !self.pages[target].rendered.anchors.contains(&wanted) {
+                        let where_ = if target == source {
+                            "this page".to_string()
+                        } else {
+                            self.pages[target].source.display.display().to_string()
+                        };
+                        diagnostics.push(severity_broken(
+                            Diagnostic::error(
+                                &page.source.display,
+                                link.line,
+                                link.column,
+                                format!("broken anchor: `{}` has no heading or id `{wanted}` in {where_}", link.dest),
+                            ),
+                            self.config.allow_broken,
+                        ));
+                    }
+                }
+            }
+        }
+        for (page, mut links) in backlinks.into_iter().enumerate() {
+            links.sort_by(|a, b| compare(&self.pages[a.page], &self.pages[b.page], SortBy::Date));
+            self.pages[page].backlinks = links;
+        }
+    }
+
+    /// The knowledge graph: articles, topic themes, tags and glossary terms, and their links.
+    pub fn graph(&self) -> crate::graph::Graph {
+        use crate::graph::{GraphBuilder, NodeKind};
+        let mut graph = GraphBuilder::new();
+        let url = |n: usize| self.config.url(&self.pages[n].path);
+        let mut node_of: BTreeMap<usize, usize> = BTreeMap::new();
+        for topic in &self.topics {
+            node_of.insert(topic.page, graph.node(NodeKind::Theme, self.pages[topic.page].title(), &url(topic.page)));
+        }
+        for number in 0..self.pages.len() {
+            if content::is_glossary_page(&self.pages[number].source.rel) {
+                node_of.insert(number, graph.node(NodeKind::Glossary, self.pages[number].title(), &url(number)));
+            }
+        }
+        let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
+        for &number in &articles {
+            node_of.insert(number, graph.node(NodeKind::Article, self.pages[number].title(), &url(number)));
+        }
+        let tags = self.taxonomies.iter().find(|t| t.name() == "tags");
+        for &number in &articles {
+            let page = &self.pages[number];
+            let me = node_of[&number];
+            for link in &page.topics {
+                graph.edge(me, node_of[&self.topics[link.topic].page], "theme");
+            }
+            if let (Some(tags), Some(terms)) = (tags, page.terms.get("tags")) {
+                for &term in terms {
+                    let term = &tags.terms[term];
+                    let path = format!("/tags/{}/", term.slug);
+                    let tag = graph.node(NodeKind::Tag, &term.name, &self.config.url(&path));
+                    graph.edge(me, tag, "tag");
+                }
+            }
+            for term in &page.rendered.glossary_terms {
+                if let Some(&node) = node_of.get(term) {
+                    graph.edge(me, node, "glossary");
+                }
+            }
+        }
+        for (target, page) in self.pages.iter().enumerate() {
+            for backlink in &page.backlinks {
+                if let (Some(&from), Some(&to)) = (node_of.get(&backlink.page), node_of.get(&target)) {
+                    graph.edge(from, to, "link");
+                }
+            }
+        }
+        graph.finish()
     }
 
     /// Pages that are not sections, in path order.
@@ -253,10 +617,21 @@ impl Site {
     }
 }
 
-fn render_page(config: &Config, index: &Index, page: &SourcePage) -> (Rendered, Vec<Diagnostic>) {
+fn render_page(
+    config: &Config,
+    index: &Index,
+    glossary: &markdown::Glossary,
+    page: &SourcePage,
+    path: &str,
+) -> (Rendered, Vec<Diagnostic>) {
+    let self_url = config.url(path);
     let resolver = index.resolver(config, &page.rel);
-    let options =
-        markdown::Options { line_offset: page.body_line_offset, resolver: &resolver, glossary: None, self_url: None };
+    let options = markdown::Options {
+        line_offset: page.body_line_offset,
+        resolver: &resolver,
+        glossary: (!glossary.is_empty()).then_some(glossary),
+        self_url: Some(&self_url),
+    };
     let rendered = markdown::render(&page.body, &options);
     let mut problems: Vec<Diagnostic> = rendered
         .warnings
@@ -265,6 +640,19 @@ fn render_page(config: &Config, index: &Index, page: &SourcePage) -> (Rendered, 
         .collect();
     for link in &rendered.links {
         if link.url.is_some() {
+            let candidates = if link.kind == LinkKind::Wiki { index.wiki_candidates(&link.dest) } else { Vec::new() };
+            if candidates.len() > 1 {
+                let names: Vec<String> = candidates.iter().map(|&n| format!("content/{}", index.rels[n])).collect();
+                problems.push(
+                    Diagnostic::error(
+                        &page.display,
+                        link.line,
+                        link.column,
+                        format!("ambiguous wikilink: [[{}]] matches {}", link.dest, names.join(", ")),
+                    )
+                    .with_help("write the page's path instead, such as [[articles/name]]"),
+                );
+            }
             continue;
         }
         let message = match link.kind {
@@ -272,7 +660,11 @@ fn render_page(config: &Config, index: &Index, page: &SourcePage) -> (Rendered, 
             LinkKind::Page | LinkKind::Fragment => format!("broken link: `{}` matches no page", link.dest),
             LinkKind::Asset | LinkKind::Image => format!("broken link: `{}` matches no file in content/", link.dest),
         };
-        problems.push(Diagnostic::error(&page.display, link.line, link.column, message));
+        let mut problem = Diagnostic::error(&page.display, link.line, link.column, message);
+        if config.allow_broken {
+            problem.severity = crate::diagnostics::Severity::Warning;
+        }
+        problems.push(problem);
     }
     (rendered, problems)
 }
@@ -289,6 +681,11 @@ fn compare(a: &Page, b: &Page, sort_by: SortBy) -> std::cmp::Ordering {
         SortBy::Title => by_title().then_with(by_date),
     };
     first.then_with(by_title).then_with(|| a.source.rel.cmp(&b.source.rel))
+}
+
+/// The key under which term spellings are the same term: width-folded, lowercase, single spaces.
+pub fn term_key(term: &str) -> String {
+    crate::text::collapse_whitespace(&crate::text::fold_width(term)).trim().to_lowercase()
 }
 
 /// `SUMMARY.md` gives weights, in its order, to the pages it lists that have none of their own.
