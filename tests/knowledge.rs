@@ -241,3 +241,75 @@ fn broken_anchors_are_errors_unless_allowed() {
     site.write("site.toml", &format!("{}[links]\nallow_broken = true\n", support::SITE_TOML));
     assert_eq!(site.build().code, 0);
 }
+
+fn glossary_site() -> Site {
+    Site::new()
+        .page("glossary/_index.md", "---\ntitle: 术语表\n---\n")
+        .page("glossary/pm.md", "---\ntitle: AI产品经理\naliases: [AI PM]\n---\n负责 AI 产品的人。\n")
+        .page("glossary/ai.md", "---\ntitle: AI\naliases: [人工智能]\n---\n人工智能。\n")
+        .page("glossary/prd.md", "---\ntitle: PRD\naliases: [产品需求文档]\n---\n文档。\n")
+        .page(
+            "articles/a.md",
+            "---\ntitle: 甲\n---\n## AI产品经理的PRD\n\n一位AI产品经理说，AI 会改写 PRD；另一位 AI产品经理 同意。\n\n`PRD` 在代码里不算，[PRD](https://example.com) 在链接里也不算，TechCrunch 里的 HC 也不算。\n",
+        )
+}
+
+#[test]
+fn the_first_mention_of_a_glossary_term_links_to_it() {
+    let site = glossary_site();
+    let run = site.build_ok();
+    let doc = run.html("articles/a/index.html");
+    let links: Vec<(String, String)> = doc
+        .texts(".article-body a.glossary-link")
+        .into_iter()
+        .zip(doc.attrs(".article-body a.glossary-link", "href"))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("AI产品经理".to_string(), "https://example.org/glossary/pm/".to_string()),
+            ("AI".to_string(), "https://example.org/glossary/ai/".to_string()),
+            ("PRD".to_string(), "https://example.org/glossary/prd/".to_string()),
+        ],
+        "longest match first, one link per term, none in the heading"
+    );
+    assert_eq!(doc.count("h2 a.glossary-link"), 0);
+    assert_eq!(doc.count("code a"), 0);
+    let entry = run.html("glossary/prd/index.html");
+    assert_eq!(entry.texts(".article-mentions a"), ["甲"]);
+    assert_eq!(entry.count(".article-body a.glossary-link[href$='/glossary/prd/']"), 0, "no link to itself");
+    assert_eq!(doc.texts(".article-glossary a"), ["AI", "AI产品经理", "PRD"]);
+}
+
+#[test]
+fn the_graph_page_and_json_hold_articles_themes_tags_and_terms() {
+    let site = themed_site()
+        .page("glossary/b2b.md", "---\ntitle: B端\n---\n企业客户。\n")
+        .page("articles/c.md", "---\ntitle: 链接者\ntags: [AI]\n---\n见[两件事](a.md)。\n");
+    let run = site.build_ok();
+    let json: serde_json::Value = serde_json::from_str(&run.read("graph.json")).unwrap();
+    let nodes = json["nodes"].as_array().unwrap();
+    let kind_of =
+        |label: &str| nodes.iter().find(|n| n["label"] == label).map(|n| n["kind"].as_str().unwrap().to_string());
+    assert_eq!(kind_of("两件事").as_deref(), Some("article"));
+    assert_eq!(kind_of("技能失效").as_deref(), Some("theme"));
+    assert_eq!(kind_of("AI").as_deref(), Some("tag"));
+    assert_eq!(kind_of("B端").as_deref(), Some("glossary"));
+    let edges = json["edges"].as_array().unwrap();
+    let has = |source: &str, target: &str, kind: &str| {
+        edges.iter().any(|e| {
+            e["source"].as_str().unwrap().ends_with(source)
+                && e["target"].as_str().unwrap().ends_with(target)
+                && e["kind"] == kind
+        })
+    };
+    assert!(has("/articles/c/", "/articles/a/", "link"), "{edges:?}");
+    assert!(has("/articles/a/", "/themes/skills/", "theme"));
+    assert!(has("/articles/a/", "/glossary/b2b/", "glossary"));
+    let page = run.html("graph/index.html");
+    assert_eq!(page.count("svg a"), nodes.len());
+    assert!(run.read("graph/index.html").contains("<title>两件事</title>") || page.count("svg title") > 0);
+    let outside: Vec<String> =
+        page.attrs("script[src]", "src").into_iter().filter(|s| !s.starts_with("https://example.org/")).collect();
+    assert!(outside.is_empty(), "scripts from outside the site: {outside:?}");
+}
