@@ -13,6 +13,7 @@ pub mod gitbook;
 pub mod index;
 pub mod markdown;
 pub mod output;
+pub mod related;
 pub mod render;
 pub mod site;
 pub mod slug;
