@@ -23,14 +23,19 @@
 //! Comparing all pairs is quadratic; instead, each article keeps a *signature*: its
 //! [`SIGNATURE_SIZE`] heaviest tokens among those found in at least two articles and at most
 //! [`posting_cap`] of them (10% of the articles, kept between [`MIN_POSTING_CAP`] and
-//! [`MAX_POSTING_CAP`]). An inverted index from signature tokens to the articles whose signature
-//! holds them yields the *candidates* of an article, with a partial score (the cosine over
-//! shared signature tokens) that ranks them; tags and themes add candidates through their own
-//! article lists, skipping lists longer than the same cap. The best [`MIN_EXACT_CANDIDATES`]
-//! (or [`EXACT_CANDIDATES_PER_RESULT`] × `k`, if more) candidates are then scored exactly, over
-//! every token, tag and theme. Every per-article step is bounded by these constants, so the
-//! work grows with the number of articles times their length; articles are processed in
-//! parallel (rayon), each independently, so the result is the same on every run.
+//! [`MAX_POSTING_CAP`]); commoner tokens say little about which articles belong together.
+//! The *candidates* of article `a` are the articles that contain a token of `a`'s signature,
+//! or whose signature holds a token `a` contains (two inverted indexes, each list at most
+//! the cap long), plus those sharing a tag or theme carried by at most the cap. They are ranked
+//! by a partial score — the cosine over the union of both signatures, plus those tags and
+//! themes — and the best [`MIN_EXACT_CANDIDATES`] (or [`EXACT_CANDIDATES_PER_RESULT`] × `k`,
+//! if more) are scored exactly, over every token, tag and theme. A collection no larger than
+//! that budget is simply compared pair by pair, so small sites get exact answers.
+//!
+//! The work per article is bounded by these constants and the article's length, so it grows
+//! with the collection's total length, not with the number of pairs. Articles are processed in
+//! parallel (rayon), each on its own, and term ids follow input order, so the result is the
+//! same on every run.
 
 #[cfg(test)]
 mod tests;
@@ -77,7 +82,7 @@ pub const MIN_POSTING_CAP: usize = 20;
 /// The largest posting cap: it bounds the work per article in large collections.
 pub const MAX_POSTING_CAP: usize = 200;
 /// Candidates scored exactly per article, at least.
-pub const MIN_EXACT_CANDIDATES: usize = 64;
+pub const MIN_EXACT_CANDIDATES: usize = 100;
 /// Candidates scored exactly per wanted result, when `k` is large.
 pub const EXACT_CANDIDATES_PER_RESULT: usize = 4;
 
@@ -117,10 +122,10 @@ struct Model {
     vectors: Vec<Vec<(u32, f32)>>,
     /// Per article: its signature, (term, weight) taken from its vector, ascending term ids.
     signatures: Vec<Vec<(u32, f32)>>,
-    /// Term `t`'s signature postings are `postings[starts[t]..starts[t + 1]]`: (article, the
-    /// term's weight there), ascending article numbers.
-    starts: Vec<usize>,
-    postings: Vec<(u32, f32)>,
+    /// Term → the articles whose signature holds it.
+    by_signature: Postings,
+    /// Term → the articles containing it, for terms in at least one signature.
+    by_content: Postings,
     tags: Labels,
     themes: Labels,
     cap: usize,
@@ -132,22 +137,19 @@ impl Model {
         let counts: Vec<tokens::Counts> =
             docs.par_iter().map(|doc| tokens::count(doc.title, doc.text, TITLE_BOOST)).collect();
         let (terms, df) = intern(counts);
+        let vocabulary = df.len();
         let idf: Vec<f64> = df.iter().map(|&df| (n as f64 / f64::from(df)).ln()).collect();
         let vectors: Vec<Vec<(u32, f32)>> = terms.into_par_iter().map(|terms| weigh(terms, &idf)).collect();
         let cap = posting_cap(n);
         let signatures: Vec<Vec<(u32, f32)>> = vectors.par_iter().map(|vector| signature(vector, &df, cap)).collect();
-        let (starts, postings) = invert(&signatures, df.len());
+        let by_signature = Postings::new(&signatures, vocabulary, |_| true);
+        let by_content = Postings::new(&vectors, vocabulary, |term| !by_signature.get(term).is_empty());
         let tags = Labels::new(docs.iter().map(|doc| doc.tags), |carriers| {
             let (n, df) = (n as f64, carriers as f64);
             TAG_WEIGHT * ((1.0 + n / df).ln() / (1.0 + n).ln()) as f32
         });
         let themes = Labels::new(docs.iter().map(|doc| doc.themes), |_| THEME_WEIGHT);
-        Model { vocabulary: df.len(), vectors, signatures, starts, postings, tags, themes, cap }
-    }
-
-    fn posting(&self, term: u32) -> &[(u32, f32)] {
-        let term = term as usize;
-        &self.postings[self.starts[term]..self.starts[term + 1]]
+        Model { vocabulary, vectors, signatures, by_signature, by_content, tags, themes, cap }
     }
 }
 
@@ -209,26 +211,44 @@ fn signature(vector: &[(u32, f32)], df: &[u32], cap: usize) -> Vec<(u32, f32)> {
     eligible
 }
 
-/// The inverted index of the signatures, as start offsets per term (`vocabulary + 1` of them)
-/// and one flat list of (article, weight) postings.
-fn invert(signatures: &[Vec<(u32, f32)>], vocabulary: usize) -> (Vec<usize>, Vec<(u32, f32)>) {
-    let mut starts = vec![0usize; vocabulary + 1];
-    for &(term, _) in signatures.iter().flatten() {
-        starts[term as usize + 1] += 1;
-    }
-    for t in 0..vocabulary {
-        starts[t + 1] += starts[t];
-    }
-    let mut next = starts.clone();
-    let mut postings = vec![(0u32, 0f32); starts[vocabulary]];
-    for (doc, signature) in signatures.iter().enumerate() {
-        for &(term, weight) in signature {
-            let slot = &mut next[term as usize];
-            postings[*slot] = (doc as u32, weight);
-            *slot += 1;
+/// An inverted index: for each term, the (article, the term's weight there) pairs of some
+/// per-article term lists, in ascending article order.
+struct Postings {
+    /// Term `t`'s postings are `postings[starts[t]..starts[t + 1]]`.
+    starts: Vec<usize>,
+    postings: Vec<(u32, f32)>,
+}
+
+impl Postings {
+    /// Indexes the terms of `lists` for which `keep` holds.
+    fn new(lists: &[Vec<(u32, f32)>], vocabulary: usize, keep: impl Fn(u32) -> bool) -> Postings {
+        let mut starts = vec![0usize; vocabulary + 1];
+        for &(term, _) in lists.iter().flatten() {
+            if keep(term) {
+                starts[term as usize + 1] += 1;
+            }
         }
+        for t in 0..vocabulary {
+            starts[t + 1] += starts[t];
+        }
+        let mut next = starts.clone();
+        let mut postings = vec![(0u32, 0f32); starts[vocabulary]];
+        for (doc, list) in lists.iter().enumerate() {
+            for &(term, weight) in list {
+                if keep(term) {
+                    let slot = &mut next[term as usize];
+                    postings[*slot] = (doc as u32, weight);
+                    *slot += 1;
+                }
+            }
+        }
+        Postings { starts, postings }
     }
-    (starts, postings)
+
+    fn get(&self, term: u32) -> &[(u32, f32)] {
+        let term = term as usize;
+        &self.postings[self.starts[term]..self.starts[term + 1]]
+    }
 }
 
 /// Tags or topic themes: which articles carry which, and what sharing one is worth.
@@ -323,12 +343,55 @@ impl Scratch {
         self.partial[i] += score;
     }
 
-    /// Article `d`'s related list: find candidates, keep the `exact` best by partial score,
-    /// score those exactly and keep the `k` best.
+    /// Article `d`'s related list: the `exact` best candidates scored exactly, the `k` best kept.
     fn related(&mut self, model: &Model, d: usize, k: usize, exact: usize) -> Vec<Related> {
-        for &(term, weight) in &model.signatures[d] {
-            for &(other, other_weight) in model.posting(term) {
+        let n = model.vectors.len();
+        let candidates: Vec<u32> = if n - 1 <= exact {
+            // The whole collection fits in the budget: compare with every other article.
+            (0..n as u32).filter(|&e| e as usize != d).collect()
+        } else {
+            self.candidates(model, d, exact)
+        };
+        let vector = &model.vectors[d];
+        for &(term, weight) in vector {
+            self.dense[term as usize] = weight;
+        }
+        let mut scored: Vec<Related> = candidates
+            .into_iter()
+            .filter_map(|other| {
+                let e = other as usize;
+                // Summed in ascending term order over shared terms (the others add +0.0), so
+                // score(a, b) and score(b, a) are the same float.
+                let text: f32 = model.vectors[e].iter().map(|&(term, w)| self.dense[term as usize] * w).sum();
+                let score = text + model.tags.shared(d, e) + model.themes.shared(d, e);
+                (score > 0.0).then_some(Related { doc: e, score })
+            })
+            .collect();
+        for &(term, _) in vector {
+            self.dense[term as usize] = 0.0;
+        }
+        scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        scored.truncate(k);
+        scored
+    }
+
+    /// Up to `exact` candidates for article `d`, the best by partial score: the cosine over the
+    /// union of both signatures plus the tags and themes found through short carrier lists.
+    fn candidates(&mut self, model: &Model, d: usize, exact: usize) -> Vec<u32> {
+        // The terms of d's signature found in the other article ...
+        let signature = &model.signatures[d];
+        for &(term, weight) in signature {
+            for &(other, other_weight) in model.by_content.get(term) {
                 self.add(other, weight * other_weight);
+            }
+        }
+        // ... then the terms of the other's signature found in d, unless counted already.
+        for &(term, weight) in &model.vectors[d] {
+            let holders = model.by_signature.get(term);
+            if !holders.is_empty() && signature.binary_search_by_key(&term, |&(t, _)| t).is_err() {
+                for &(other, other_weight) in holders {
+                    self.add(other, weight * other_weight);
+                }
             }
         }
         for labels in [&model.tags, &model.themes] {
@@ -350,32 +413,10 @@ impl Scratch {
             self.partial[i] = 0.0;
             self.is_candidate[i] = false;
         }
-        let best_first = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if candidates.len() > exact {
-            candidates.select_nth_unstable_by(exact - 1, best_first);
+            candidates.select_nth_unstable_by(exact - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             candidates.truncate(exact);
         }
-
-        let vector = &model.vectors[d];
-        for &(term, weight) in vector {
-            self.dense[term as usize] = weight;
-        }
-        let mut scored: Vec<Related> = candidates
-            .iter()
-            .filter_map(|&(_, other)| {
-                let e = other as usize;
-                // Summed in ascending term order over shared terms (the others add +0.0), so
-                // score(a, b) and score(b, a) are the same float.
-                let text: f32 = model.vectors[e].iter().map(|&(term, w)| self.dense[term as usize] * w).sum();
-                let score = text + model.tags.shared(d, e) + model.themes.shared(d, e);
-                (score > 0.0).then_some(Related { doc: e, score })
-            })
-            .collect();
-        for &(term, _) in vector {
-            self.dense[term as usize] = 0.0;
-        }
-        scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        scored.truncate(k);
-        scored
+        candidates.into_iter().map(|(_, other)| other).collect()
     }
 }

@@ -288,22 +288,23 @@ fn brute_force(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
 }
 
 #[test]
-fn small_collections_get_the_same_answer_as_comparing_every_pair() {
-    // 20 docs: no token or tag is over the posting cap, every doc has fewer tokens than a
-    // signature holds, and fewer candidates than are scored exactly.
-    let corpus = Corpus::generate(20, 6, 7);
+fn small_collections_are_compared_pair_by_pair() {
+    let corpus = Corpus::generate(MIN_EXACT_CANDIDATES + 1, 30, 7);
     let docs = corpus.docs();
     assert_eq!(related(&docs, 5), brute_force(&docs, 5));
 }
 
 #[test]
-fn large_collections_find_mostly_the_same_best_neighbour_as_comparing_every_pair() {
+fn larger_collections_find_nearly_what_comparing_every_pair_finds() {
     let corpus = Corpus::generate(400, 60, 11);
     let docs = corpus.docs();
-    let fast = related(&docs, 1);
-    let slow = brute_force(&docs, 1);
-    let same = fast.iter().zip(&slow).filter(|(a, b)| a.first().map(|r| r.doc) == b.first().map(|r| r.doc)).count();
-    assert!(same * 10 >= docs.len() * 9, "only {same} of {} agree", docs.len());
+    let k = 5;
+    let (fast, slow) = (related(&docs, k), brute_force(&docs, k));
+    let found: usize = fast.iter().zip(&slow).map(|(a, b)| a.iter().filter(|r| b.contains(r)).count()).sum();
+    let wanted: usize = slow.iter().map(Vec::len).sum();
+    assert!(found * 100 >= wanted * 95, "found {found} of the best {wanted}");
+    let same_best = fast.iter().zip(&slow).filter(|(a, b)| a.first() == b.first()).count();
+    assert!(same_best * 100 >= docs.len() * 97, "the same best for only {same_best} of {}", docs.len());
 }
 
 #[test]
