@@ -14,6 +14,7 @@ pub mod graph;
 pub mod index;
 pub mod markdown;
 pub mod output;
+pub mod related;
 pub mod render;
 pub mod site;
 pub mod slug;

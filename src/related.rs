@@ -1,0 +1,422 @@
+//! Related articles: for every article, the few others that say the most similar things, found
+//! without comparing every pair. Pure computation over text, tags and topic themes; no I/O.
+//!
+//! # Score
+//!
+//! The score of article `b` for article `a` (the same both ways) is the sum of
+//!
+//! - **text**: the cosine of their TF-IDF vectors, between 0 and 1. Tokens are CJK character
+//!   bigrams and lowercase ASCII words (see `tokens`). A token's count `tf` is its number of
+//!   occurrences in the body plus [`TITLE_BOOST`] times its occurrences in the title; its weight
+//!   is `(1 + ln tf) × ln(N / df)` for `N` articles of which `df` contain it, so a token found
+//!   everywhere weighs nothing;
+//! - **tags**: for each tag (or other taxonomy term) both carry, [`TAG_WEIGHT`] times the tag's
+//!   rarity `ln(1 + N/df) / ln(1 + N)`, which is nearly 1 for a tag on two articles of many and
+//!   small, never zero, for a tag on every article;
+//! - **topic themes**: [`THEME_WEIGHT`] for each theme both belong to.
+//!
+//! An article's related list holds the articles with a positive score, at most `k` of them,
+//! best first, ties broken by the lower article number; an article never relates to itself.
+//!
+//! # Scale
+//!
+//! Comparing all pairs is quadratic; instead, each article keeps a *signature*: its
+//! [`SIGNATURE_SIZE`] heaviest tokens among those found in at least two articles and at most
+//! [`posting_cap`] of them (10% of the articles, kept between [`MIN_POSTING_CAP`] and
+//! [`MAX_POSTING_CAP`]); commoner tokens say little about which articles belong together.
+//! The *candidates* of article `a` are the articles that contain a token of `a`'s signature,
+//! or whose signature holds a token `a` contains (two inverted indexes, each list at most
+//! the cap long), plus those sharing a tag or theme carried by at most the cap. They are ranked
+//! by a partial score — the cosine over the union of both signatures, plus those tags and
+//! themes — and the best [`MIN_EXACT_CANDIDATES`] (or [`EXACT_CANDIDATES_PER_RESULT`] × `k`,
+//! if more) are scored exactly, over every token, tag and theme. A collection no larger than
+//! that budget is simply compared pair by pair, so small sites get exact answers.
+//!
+//! The work per article is bounded by these constants and the article's length, so it grows
+//! with the collection's total length, not with the number of pairs. Articles are processed in
+//! parallel (rayon), each on its own, and term ids follow input order, so the result is the
+//! same on every run.
+
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use rayon::prelude::*;
+
+/// One article as related-article scoring sees it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Doc<'a> {
+    /// The article's plain text (Chinese with some English).
+    pub text: &'a str,
+    /// The title; its tokens count [`TITLE_BOOST`] times.
+    pub title: &'a str,
+    /// Term ids (tags and other taxonomy terms, already normalised); duplicates count once.
+    pub tags: &'a [usize],
+    /// Topic-theme ids; duplicates count once.
+    pub themes: &'a [usize],
+}
+
+/// A related article: its number in the input and its score (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Related {
+    pub doc: usize,
+    pub score: f32,
+}
+
+/// How many times a title token counts compared with a body token.
+pub const TITLE_BOOST: usize = 3;
+/// What one shared tag adds to a score, at full rarity.
+pub const TAG_WEIGHT: f32 = 0.15;
+/// What one shared topic theme adds to a score.
+pub const THEME_WEIGHT: f32 = 0.2;
+/// Tokens in an article's signature.
+pub const SIGNATURE_SIZE: usize = 40;
+/// The share of articles (in percent) a token or tag may appear in and still find candidates.
+pub const POSTING_CAP_PERCENT: usize = 10;
+/// The smallest posting cap: in small collections every token finds candidates.
+pub const MIN_POSTING_CAP: usize = 20;
+/// The largest posting cap: it bounds the work per article in large collections.
+pub const MAX_POSTING_CAP: usize = 200;
+/// Candidates scored exactly per article, at least.
+pub const MIN_EXACT_CANDIDATES: usize = 100;
+/// Candidates scored exactly per wanted result, when `k` is large.
+pub const EXACT_CANDIDATES_PER_RESULT: usize = 4;
+
+/// How many articles a token or tag may appear in and still be used to find candidates, for a
+/// collection of `n` articles.
+pub fn posting_cap(n: usize) -> usize {
+    (n * POSTING_CAP_PERCENT / 100).clamp(MIN_POSTING_CAP, MAX_POSTING_CAP)
+}
+
+/// For every doc, its top `k` related docs (never itself), best first; ties broken by lower doc
+/// number so the output is deterministic. Only docs with a positive score are listed, so a list
+/// may be shorter than `k`.
+pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
+    let n = docs.len();
+    if k == 0 || n < 2 {
+        return vec![Vec::new(); n];
+    }
+    let model = Model::build(docs);
+    let exact = k.saturating_mul(EXACT_CANDIDATES_PER_RESULT).max(MIN_EXACT_CANDIDATES);
+    // A few chunks per thread, each with its own scratch space; collected in article order.
+    let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(1);
+    (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut scratch = Scratch::new(&model);
+            let model = &model;
+            (c * chunk..((c + 1) * chunk).min(n)).map(move |d| scratch.related(model, d, k, exact))
+        })
+        .collect()
+}
+
+/// Everything scoring needs, shared read-only by the threads.
+struct Model {
+    /// Distinct tokens in the collection; term ids run below it.
+    vocabulary: usize,
+    /// Per article: unit-length TF-IDF vector as (term, weight), ascending term ids.
+    vectors: Vec<Vec<(u32, f32)>>,
+    /// Per article: its signature, (term, weight) taken from its vector, ascending term ids.
+    signatures: Vec<Vec<(u32, f32)>>,
+    /// Term → the articles whose signature holds it.
+    by_signature: Postings,
+    /// Term → the articles containing it, for terms in at least one signature.
+    by_content: Postings,
+    tags: Labels,
+    themes: Labels,
+    cap: usize,
+}
+
+impl Model {
+    fn build(docs: &[Doc]) -> Model {
+        let n = docs.len();
+        let counts: Vec<tokens::Counts> =
+            docs.par_iter().map(|doc| tokens::count(doc.title, doc.text, TITLE_BOOST)).collect();
+        let (terms, df) = intern(counts);
+        let vocabulary = df.len();
+        let idf: Vec<f64> = df.iter().map(|&df| (n as f64 / f64::from(df)).ln()).collect();
+        let vectors: Vec<Vec<(u32, f32)>> = terms.into_par_iter().map(|terms| weigh(terms, &idf)).collect();
+        let cap = posting_cap(n);
+        let signatures: Vec<Vec<(u32, f32)>> = vectors.par_iter().map(|vector| signature(vector, &df, cap)).collect();
+        let by_signature = Postings::new(&signatures, vocabulary, |_| true);
+        let by_content = Postings::new(&vectors, vocabulary, |term| !by_signature.get(term).is_empty());
+        let tags = Labels::new(docs.iter().map(|doc| doc.tags), |carriers| {
+            let (n, df) = (n as f64, carriers as f64);
+            TAG_WEIGHT * ((1.0 + n / df).ln() / (1.0 + n).ln()) as f32
+        });
+        let themes = Labels::new(docs.iter().map(|doc| doc.themes), |_| THEME_WEIGHT);
+        Model { vocabulary, vectors, signatures, by_signature, by_content, tags, themes, cap }
+    }
+}
+
+/// Gives every distinct token a term id (in order of first appearance, so the same on every
+/// run) and returns each article's (term, tf) list plus each term's document frequency.
+fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<(u32, u32)>>, Vec<u32>) {
+    let mut cjk_ids: HashMap<u64, u32> = HashMap::new();
+    let mut word_ids: HashMap<Box<str>, u32> = HashMap::new();
+    let mut df: Vec<u32> = Vec::new();
+    let terms = counts
+        .into_iter()
+        .map(|counts| {
+            let mut terms = Vec::with_capacity(counts.cjk.len() + counts.words.len());
+            for (key, tf) in counts.cjk {
+                terms.push((term_id(&mut cjk_ids, key, &mut df), tf));
+            }
+            for (word, tf) in counts.words {
+                terms.push((term_id(&mut word_ids, word, &mut df), tf));
+            }
+            terms
+        })
+        .collect();
+    (terms, df)
+}
+
+/// The id of `key`, new if it has none yet; counts one more article containing it.
+fn term_id<K: Hash + Eq>(ids: &mut HashMap<K, u32>, key: K, df: &mut Vec<u32>) -> u32 {
+    let next = u32::try_from(df.len()).expect("fewer than 2^32 distinct tokens");
+    let id = *ids.entry(key).or_insert_with(|| {
+        df.push(0);
+        next
+    });
+    df[id as usize] += 1;
+    id
+}
+
+/// An article's unit-length TF-IDF vector, ascending term ids, zero weights left out.
+fn weigh(terms: Vec<(u32, u32)>, idf: &[f64]) -> Vec<(u32, f32)> {
+    let mut weights: Vec<(u32, f64)> = terms
+        .into_iter()
+        .map(|(term, tf)| (term, (1.0 + f64::from(tf).ln()) * idf[term as usize]))
+        .filter(|&(_, weight)| weight > 0.0)
+        .collect();
+    weights.sort_unstable_by_key(|&(term, _)| term);
+    let norm = weights.iter().map(|&(_, w)| w * w).sum::<f64>().sqrt();
+    weights.into_iter().map(|(term, w)| (term, (w / norm) as f32)).collect()
+}
+
+/// The [`SIGNATURE_SIZE`] heaviest terms of `vector` among those in 2..=`cap` articles, ties
+/// to the lower term id; ascending term ids.
+fn signature(vector: &[(u32, f32)], df: &[u32], cap: usize) -> Vec<(u32, f32)> {
+    let mut eligible: Vec<(u32, f32)> =
+        vector.iter().copied().filter(|&(term, _)| (2..=cap).contains(&(df[term as usize] as usize))).collect();
+    if eligible.len() > SIGNATURE_SIZE {
+        eligible.select_nth_unstable_by(SIGNATURE_SIZE - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        eligible.truncate(SIGNATURE_SIZE);
+    }
+    eligible.sort_unstable_by_key(|&(term, _)| term);
+    eligible
+}
+
+/// An inverted index: for each term, the (article, the term's weight there) pairs of some
+/// per-article term lists, in ascending article order.
+struct Postings {
+    /// Term `t`'s postings are `postings[starts[t]..starts[t + 1]]`.
+    starts: Vec<usize>,
+    postings: Vec<(u32, f32)>,
+}
+
+impl Postings {
+    /// Indexes the terms of `lists` for which `keep` holds.
+    fn new(lists: &[Vec<(u32, f32)>], vocabulary: usize, keep: impl Fn(u32) -> bool) -> Postings {
+        let mut starts = vec![0usize; vocabulary + 1];
+        for &(term, _) in lists.iter().flatten() {
+            if keep(term) {
+                starts[term as usize + 1] += 1;
+            }
+        }
+        for t in 0..vocabulary {
+            starts[t + 1] += starts[t];
+        }
+        let mut next = starts.clone();
+        let mut postings = vec![(0u32, 0f32); starts[vocabulary]];
+        for (doc, list) in lists.iter().enumerate() {
+            for &(term, weight) in list {
+                if keep(term) {
+                    let slot = &mut next[term as usize];
+                    postings[*slot] = (doc as u32, weight);
+                    *slot += 1;
+                }
+            }
+        }
+        Postings { starts, postings }
+    }
+
+    fn get(&self, term: u32) -> &[(u32, f32)] {
+        let term = term as usize;
+        &self.postings[self.starts[term]..self.starts[term + 1]]
+    }
+}
+
+/// Tags or topic themes: which articles carry which, and what sharing one is worth.
+struct Labels {
+    /// Per article: its labels as dense ids, ascending, each once.
+    of_doc: Vec<Vec<u32>>,
+    /// Per label: the articles carrying it, ascending.
+    carriers: Vec<Vec<u32>>,
+    /// Per label: what sharing it adds to a score.
+    weight: Vec<f32>,
+}
+
+impl Labels {
+    /// `weight` gets the number of articles carrying a label.
+    fn new<'a>(lists: impl Iterator<Item = &'a [usize]>, weight: impl Fn(usize) -> f32) -> Labels {
+        let mut ids: HashMap<usize, u32> = HashMap::new();
+        let mut carriers: Vec<Vec<u32>> = Vec::new();
+        let of_doc = lists
+            .enumerate()
+            .map(|(doc, list)| {
+                let mut mine: Vec<u32> = list
+                    .iter()
+                    .map(|label| {
+                        *ids.entry(*label).or_insert_with(|| {
+                            carriers.push(Vec::new());
+                            (carriers.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                mine.sort_unstable();
+                mine.dedup();
+                for &label in &mine {
+                    carriers[label as usize].push(doc as u32);
+                }
+                mine
+            })
+            .collect();
+        let weight = carriers.iter().map(|docs| weight(docs.len())).collect();
+        Labels { of_doc, carriers, weight }
+    }
+
+    /// What the labels articles `a` and `b` share add to their score.
+    fn shared(&self, a: usize, b: usize) -> f32 {
+        let (mut a, mut b) = (self.of_doc[a].iter().peekable(), self.of_doc[b].iter().peekable());
+        let mut sum = 0.0;
+        while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+            match x.cmp(&y) {
+                Ordering::Less => {
+                    a.next();
+                }
+                Ordering::Greater => {
+                    b.next();
+                }
+                Ordering::Equal => {
+                    sum += self.weight[x as usize];
+                    a.next();
+                    b.next();
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// One thread's working space, cleared after each article.
+struct Scratch {
+    /// Per article: its partial score as a candidate of the current article.
+    partial: Vec<f32>,
+    is_candidate: Vec<bool>,
+    candidates: Vec<u32>,
+    /// Per term: the current article's weight (a dense copy of its vector).
+    dense: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(model: &Model) -> Scratch {
+        let n = model.vectors.len();
+        Scratch {
+            partial: vec![0.0; n],
+            is_candidate: vec![false; n],
+            candidates: Vec::new(),
+            dense: vec![0.0; model.vocabulary],
+        }
+    }
+
+    fn add(&mut self, doc: u32, score: f32) {
+        let i = doc as usize;
+        if !self.is_candidate[i] {
+            self.is_candidate[i] = true;
+            self.candidates.push(doc);
+        }
+        self.partial[i] += score;
+    }
+
+    /// Article `d`'s related list: the `exact` best candidates scored exactly, the `k` best kept.
+    fn related(&mut self, model: &Model, d: usize, k: usize, exact: usize) -> Vec<Related> {
+        let n = model.vectors.len();
+        let candidates: Vec<u32> = if n - 1 <= exact {
+            // The whole collection fits in the budget: compare with every other article.
+            (0..n as u32).filter(|&e| e as usize != d).collect()
+        } else {
+            self.candidates(model, d, exact)
+        };
+        let vector = &model.vectors[d];
+        for &(term, weight) in vector {
+            self.dense[term as usize] = weight;
+        }
+        let mut scored: Vec<Related> = candidates
+            .into_iter()
+            .filter_map(|other| {
+                let e = other as usize;
+                // Summed in ascending term order over shared terms (the others add +0.0), so
+                // score(a, b) and score(b, a) are the same float.
+                let text: f32 = model.vectors[e].iter().map(|&(term, w)| self.dense[term as usize] * w).sum();
+                let score = text + model.tags.shared(d, e) + model.themes.shared(d, e);
+                (score > 0.0).then_some(Related { doc: e, score })
+            })
+            .collect();
+        for &(term, _) in vector {
+            self.dense[term as usize] = 0.0;
+        }
+        scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        scored.truncate(k);
+        scored
+    }
+
+    /// Up to `exact` candidates for article `d`, the best by partial score: the cosine over the
+    /// union of both signatures plus the tags and themes found through short carrier lists.
+    fn candidates(&mut self, model: &Model, d: usize, exact: usize) -> Vec<u32> {
+        // The terms of d's signature found in the other article ...
+        let signature = &model.signatures[d];
+        for &(term, weight) in signature {
+            for &(other, other_weight) in model.by_content.get(term) {
+                self.add(other, weight * other_weight);
+            }
+        }
+        // ... then the terms of the other's signature found in d, unless counted already.
+        for &(term, weight) in &model.vectors[d] {
+            let holders = model.by_signature.get(term);
+            if !holders.is_empty() && signature.binary_search_by_key(&term, |&(t, _)| t).is_err() {
+                for &(other, other_weight) in holders {
+                    self.add(other, weight * other_weight);
+                }
+            }
+        }
+        for labels in [&model.tags, &model.themes] {
+            for &label in &labels.of_doc[d] {
+                let carriers = &labels.carriers[label as usize];
+                if carriers.len() <= model.cap {
+                    for &other in carriers {
+                        self.add(other, labels.weight[label as usize]);
+                    }
+                }
+            }
+        }
+        let mut candidates: Vec<(f32, u32)> = Vec::with_capacity(self.candidates.len());
+        for other in self.candidates.drain(..) {
+            let i = other as usize;
+            if i != d {
+                candidates.push((self.partial[i], other));
+            }
+            self.partial[i] = 0.0;
+            self.is_candidate[i] = false;
+        }
+        if candidates.len() > exact {
+            candidates.select_nth_unstable_by(exact - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            candidates.truncate(exact);
+        }
+        candidates.into_iter().map(|(_, other)| other).collect()
+    }
+}
