@@ -231,6 +231,8 @@ struct PageView<'a> {
     glossary_terms: Vec<Link<'a>>,
     /// Glossary entries: the articles that mention the term (only on the page's own template).
     mentioned_in: Vec<Link<'a>>,
+    /// The most related articles, best first (only on the page's own template).
+    related: Vec<Link<'a>>,
 }
 
 #[derive(Serialize)]
@@ -483,6 +485,7 @@ impl<'a> Views<'a> {
             } else {
                 Vec::new()
             },
+            related: if with_content { page.related.iter().map(|&n| self.link(n)).collect() } else { Vec::new() },
         }
     }
 

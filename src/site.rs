@@ -18,6 +18,9 @@ use crate::slug::slugify;
 use crate::text;
 use crate::topics;
 
+/// Related articles shown on each article.
+const RELATED_COUNT: usize = 5;
+
 /// Characters in a generated summary.
 const SUMMARY_CHARS: usize = 120;
 
@@ -46,6 +49,8 @@ pub struct Page {
     pub backlinks: Vec<Backlink>,
     /// Glossary entries only: the articles that mention the term, newest first.
     pub mentioned_in: Vec<usize>,
+    /// Articles only: the most related articles, best first.
+    pub related: Vec<usize>,
 }
 
 /// An article's membership of a topic theme.
@@ -179,6 +184,7 @@ impl Site {
                 topics: Vec::new(),
                 backlinks: Vec::new(),
                 mentioned_in: Vec::new(),
+                related: Vec::new(),
             });
         }
 
@@ -197,7 +203,42 @@ impl Site {
         site.match_topics(diagnostics);
         site.check_links(&index.by_path, diagnostics);
         site.collect_mentions();
+        site.relate_articles();
         site
+    }
+
+    /// Related articles from shared terms, shared topic themes and text similarity.
+    fn relate_articles(&mut self) {
+        let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
+        // Terms of every taxonomy, numbered site-wide.
+        let mut offsets = BTreeMap::new();
+        let mut next = 0;
+        for taxonomy in &self.taxonomies {
+            offsets.insert(taxonomy.name().to_string(), next);
+            next += taxonomy.terms.len();
+        }
+        let terms: Vec<Vec<usize>> = articles
+            .iter()
+            .map(|&n| {
+                self.pages[n].terms.iter().flat_map(|(name, list)| list.iter().map(|t| t + offsets[name])).collect()
+            })
+            .collect();
+        let themes: Vec<Vec<usize>> =
+            articles.iter().map(|&n| self.pages[n].topics.iter().map(|t| t.topic).collect()).collect();
+        let docs: Vec<crate::related::Doc> = articles
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| crate::related::Doc {
+                text: &self.pages[n].rendered.plain_text,
+                title: self.pages[n].title(),
+                tags: &terms[i],
+                themes: &themes[i],
+            })
+            .collect();
+        let found = crate::related::related(&docs, RELATED_COUNT);
+        for (i, list) in found.into_iter().enumerate() {
+            self.pages[articles[i]].related = list.into_iter().map(|r| articles[r.doc]).collect();
+        }
     }
 
     /// Each glossary entry learns which articles mention it.

@@ -313,3 +313,33 @@ fn the_graph_page_and_json_hold_articles_themes_tags_and_terms() {
         page.attrs("script[src]", "src").into_iter().filter(|s| !s.starts_with("https://example.org/")).collect();
     assert!(outside.is_empty(), "scripts from outside the site: {outside:?}");
 }
+
+#[test]
+fn articles_show_their_most_related_articles() {
+    let site = Site::new()
+        .page(
+            "a.md",
+            &page(
+                "大模型产品的冷启动",
+                "2024-01-01",
+                "AI",
+                "大模型产品冷启动时，种子用户和提示词模板最重要。冷启动阶段要快速验证。",
+            ),
+        )
+        .page(
+            "b.md",
+            &page("冷启动的种子用户", "2024-01-02", "AI", "冷启动需要种子用户，大模型产品的提示词模板也能帮助冷启动。"),
+        )
+        .page("c.md", &page("财务报表入门", "2024-01-03", "财务", "资产负债表、利润表和现金流量表是三张基本报表。"));
+    for i in 0..8 {
+        site.write(
+            &format!("content/x{i}.md"),
+            &page(&format!("杂文{i}"), "2023-01-01", "随笔", &format!("今天记录第{i}件小事：散步、读书、喝茶。")),
+        );
+    }
+    let run = site.build_ok();
+    let related = run.html("a/index.html").texts(".article-related a");
+    assert_eq!(related.first().map(String::as_str), Some("冷启动的种子用户"), "{related:?}");
+    assert!(related.len() <= 5);
+    assert!(!related.contains(&"大模型产品的冷启动".to_string()), "never itself");
+}
