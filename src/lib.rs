@@ -1,7 +1,8 @@
 //! themata: a static-site generator for a Chinese knowledge base about AI product management.
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
-//! [`config`] → [`content`] (+ [`gitbook`]) → [`index`] → [`markdown`] → [`site`] → [`render`]
+//! [`config`] → [`content`] (+ [`gitbook`]) → [`index`] → [`markdown`] → [`site`] (+ [`topics`],
+//! [`related`], [`graph`]) → [`render`]
 //! → [`feeds`] → [`output`], driven by [`build`].
 
 pub mod build;

@@ -1,7 +1,7 @@
 //! Templates: tera 2 templates from `themes/<theme>/templates/`, overridden by the site's own
 //! `templates/`, rendered with small serialisable views of the site model.
 //!
-//! Templates never see the internal structs: [`PageView`], [`SectionView`] and friends are the
+//! Templates never see the internal structs: `PageView`, `SectionView` and friends are the
 //! contract with theme authors (documented in `themes/default/README.md`), with the names Zola's
 //! users know (`page.title`, `page.content`, `section.pages`, `config.base_url`). Every output
 //! page is rendered independently, in parallel, into memory; writing is the output stage's job.
