@@ -132,7 +132,7 @@ impl Graph {
     /// layout. Edges are `<path class="graph-edge graph-edge-<kind>">`; each node is an
     /// `<a href=url class="graph-node graph-node-<kind>">` with a `<title>` tooltip, a circle
     /// whose area grows with the degree and, for topic themes and the best connected nodes, a
-    /// visible `<text>` label placed where it overlaps no other. The svg has `role="group"` (its nodes are links) and
+    /// visible `<text>` label placed where it overlaps no other. The svg has no `role` (its nodes are links, which `role="img"` would hide) and
     /// `aria-labelledby` pointing at its `<title>` and `<desc>`.
     ///
     /// At most `max_nodes` nodes are drawn: the best connected (ties by id) and every topic

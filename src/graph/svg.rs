@@ -113,7 +113,7 @@ pub(super) fn render(graph: &Graph, max_nodes: usize) -> String {
     let mut out = String::with_capacity(200 * drawn.len() + 40 * kept_edges.len());
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" viewBox=\"0 0 {} {}\" role=\"group\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" viewBox=\"0 0 {} {}\" \
          aria-labelledby=\"{TITLE_ID} {DESC_ID}\">\n<title id=\"{TITLE_ID}\">{TITLE}</title>\n\
          <desc id=\"{DESC_ID}\">{}</desc>\n",
         num(width),
