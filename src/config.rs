@@ -212,8 +212,9 @@ impl Config {
     pub fn parse(root: &Path, text: &str, overrides: &Overrides) -> Result<Config, Vec<Diagnostic>> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+            let length = e.span().map_or(1, |s| text.get(s).map_or(1, |t| t.chars().count()));
             let message = e.message().trim();
-            let mut diagnostic = Diagnostic::error("site.toml", line, col, first_clause(message));
+            let mut diagnostic = Diagnostic::error("site.toml", line, col, first_clause(message)).with_length(length);
             if let Some(key) = message.split("unknown field `").nth(1).and_then(|r| r.split('`').next()) {
                 let known: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
                 if let Some(best) = crate::content::closest(key, &known) {

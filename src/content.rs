@@ -52,6 +52,23 @@ impl Date {
         format!("{}T{:02}:{:02}:{:02}{zone}", self.ymd(), t.hour(), t.minute(), t.second())
     }
 
+    /// A corrected spelling of a date written with one-digit months or days: `2023-7-9` →
+    /// `2023-07-09`, when that is a real date.
+    pub fn suggest(text: &str) -> Option<String> {
+        let text = text.trim();
+        let (day, rest) = match text.find(['T', ' ']) {
+            Some(i) => (&text[..i], &text[i..]),
+            None => (text, ""),
+        };
+        let parts: Vec<&str> = day.split(['-', '/', '.']).collect();
+        if parts.len() != 3 || parts[0].len() != 4 || parts.iter().any(|p| p.is_empty() || p.len() > 2 && p.len() != 4)
+        {
+            return None;
+        }
+        let fixed = format!("{}-{:0>2}-{:0>2}{rest}", parts[0], parts[1], parts[2]);
+        (fixed != text && Date::parse(&fixed).is_ok()).then_some(fixed)
+    }
+
     /// Parse `2023-07-29`, `2023-07-29T08:00:00Z`, `2023-07-29T08:00:00+08:00` or `2023-07-29 08:00`.
     pub fn parse(text: &str) -> Result<Date, String> {
         let text = text.trim();
@@ -78,8 +95,7 @@ fn parse_ymd(text: &str) -> Result<time::Date, String> {
         return Err(bad());
     }
     if parts[1].len() != 2 || parts[2].len() != 2 {
-        let fixed = format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2]);
-        return Err(format!("invalid date {text:?}: expected YYYY-MM-DD, such as {fixed:?}"));
+        return Err(format!("invalid date {text:?}: expected YYYY-MM-DD"));
     }
     let year: i32 = parts[0].parse().map_err(|_| bad())?;
     let month: u8 = parts[1].parse().map_err(|_| bad())?;
@@ -133,6 +149,8 @@ pub struct PageMeta {
     /// Taxonomy name to terms as written (`tags`, `authors`, `categories`, custom ones).
     pub taxonomies: BTreeMap<String, Vec<String>>,
     pub themes: Vec<String>,
+    /// Where `themes:` is written (line, column of its value), for messages about it.
+    pub themes_at: (usize, usize),
     pub weight: Option<i64>,
     pub aliases: Vec<String>,
     pub template: Option<String>,
@@ -498,7 +516,8 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
             let message = yaml_message(&e);
             match unknown_key(&message) {
                 Some(key) => {
-                    let d = Diagnostic::error(shown, line, col, format!("front matter: unknown field `{key}`"));
+                    let d = Diagnostic::error(shown, line, col, format!("front matter: unknown field `{key}`"))
+                        .with_length(key.chars().count());
                     vec![match closest(key, FRONT_MATTER_KEYS) {
                         Some(best) => d.with_help(format!("did you mean `{best}`?")),
                         None => d.with_help(format!("known fields: {}", FRONT_MATTER_KEYS.join(", "))),
@@ -516,7 +535,12 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
             Ok(date) => Some(date),
             Err(message) => {
                 let (line, col) = at(key);
-                problems.push(Diagnostic::error(shown, line, col, format!("front matter `{key}`: {message}")));
+                let mut d = Diagnostic::error(shown, line, col, format!("front matter `{key}`: {message}"))
+                    .with_length(value.chars().count());
+                if let Some(fixed) = Date::suggest(value) {
+                    d = d.with_help(format!("write `{fixed}`"));
+                }
+                problems.push(d);
                 None
             }
         }
@@ -578,6 +602,7 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
         draft: fm.draft,
         slug: fm.slug,
         taxonomies,
+        themes_at: if fm.themes.is_empty() { (0, 0) } else { at("themes") },
         themes: fm.themes,
         weight: fm.weight,
         aliases: url_aliases,
@@ -796,7 +821,7 @@ mod tests {
         let (_, problems) = parse("---\ntitle: a\ndate: 2023-7-29\n---\n");
         assert_eq!(
             problems[0].to_string(),
-            "content/articles/a.md:3:7: error: front matter `date`: invalid date \"2023-7-29\": expected YYYY-MM-DD, such as \"2023-07-29\""
+            "content/articles/a.md:3:7: error: front matter `date`: invalid date \"2023-7-29\": expected YYYY-MM-DD\n  help: write `2023-07-29`"
         );
     }
 

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use themata::build::{BuildOptions, build};
 use themata::config::Overrides;
+use themata::diagnostics::Report;
+use themata::progress::{self, Mode};
 
 #[derive(Parser)]
 #[command(name = "themata", version, about = "Build a tagged, cross-linked static site from Markdown in content/")]
@@ -40,6 +42,14 @@ enum Command {
         #[arg(long)]
         allow_broken: bool,
     },
+    /// Start a new page under content/ with front matter to fill in.
+    New {
+        /// Path under content/, such as articles/my-note.md.
+        path: String,
+        /// The page's title (default: from the file name).
+        #[arg(long)]
+        title: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,35 +60,58 @@ fn main() -> ExitCode {
             let options = BuildOptions { root: cli.root, overrides, strict };
             run_build(&options, timings)
         }
+        Command::New { path, title } => {
+            match themata::new::new_page(&cli.root, &path, title.as_deref(), &themata::new::today()) {
+                Ok(created) => {
+                    println!("Created {}", created.display());
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 
 fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
-    match build(options) {
-        Ok(report) => {
-            for diagnostic in &report.diagnostics {
-                eprintln!("{diagnostic}");
+    let mut report = Report::new(&options.root, Report::color_wanted());
+    let mode = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { Mode::Bar } else { Mode::Lines };
+    let guard = progress::install(mode);
+    let result = build(options);
+    drop(guard);
+    match result {
+        Ok(built) => {
+            for diagnostic in &built.diagnostics {
+                eprintln!("{}", report.render(diagnostic));
             }
             if timings {
-                for (stage, time) in &report.timings {
+                for (stage, time) in &built.timings {
                     eprintln!("  {stage:<10} {:>8.1} ms", time.as_secs_f64() * 1000.0);
                 }
             }
-            let warnings = report.diagnostics.len();
+            let stages: Vec<String> = built
+                .timings
+                .iter()
+                .map(|(stage, time)| format!("{stage} {:.0} ms", time.as_secs_f64() * 1000.0))
+                .collect();
+            let warnings = built.diagnostics.len();
             println!(
                 "Built {} pages and {} sections ({} files) into {} in {:.0} ms{}",
-                report.pages,
-                report.sections,
-                report.files,
-                shown(&report.output_dir).display(),
-                report.total.as_secs_f64() * 1000.0,
+                built.pages,
+                built.sections,
+                built.files,
+                shown(&built.output_dir).display(),
+                built.total.as_secs_f64() * 1000.0,
                 if warnings > 0 { format!(", {warnings} warning(s)") } else { String::new() }
             );
+            println!("  {}", stages.join(", "));
             ExitCode::SUCCESS
         }
         Err(failure) => {
             for diagnostic in &failure.diagnostics {
-                eprintln!("{diagnostic}");
+                eprintln!("{}", report.render(diagnostic));
             }
             let errors = failure.errors();
             let warnings = failure.diagnostics.len() - errors;

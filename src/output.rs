@@ -89,12 +89,15 @@ fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Wri
         let dir = staging.join(folder);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     }
+    crate::progress::stage("write", files.len() + copies.len());
     files.par_iter().try_for_each(|file| {
         let path = staging.join(&file.path);
+        crate::progress::tick();
         std::fs::write(&path, &file.bytes).map_err(io_error(&path))
     })?;
     copies.par_iter().try_for_each(|copy| {
         let path = staging.join(&copy.to);
+        crate::progress::tick();
         std::fs::copy(&copy.from, &path).map(|_| ()).map_err(io_error(&copy.from))
     })
 }

@@ -136,7 +136,9 @@ fn template_error(e: &tera::Error, files: &BTreeMap<String, PathBuf>, for_page: 
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
             let path = files.get(report.filename()).cloned().unwrap_or_else(|| PathBuf::from(report.filename()));
             let span = report.span();
+            let length = if span.end_line == span.start_line { span.end_col.saturating_sub(span.start_col) } else { 1 };
             Diagnostic::error(path, span.start_line, span.start_col + 1, format!("template: {}", report.message()))
+                .with_length(length)
         }
         _ => Diagnostic::error("templates", 0, 0, format!("template: {e}")),
     };
@@ -676,8 +678,15 @@ pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<
     jobs.push(Job::Graph);
     jobs.push(Job::NotFound);
 
-    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
-        jobs.par_iter().map(|job| render_job(&views, templates, job)).collect();
+    crate::progress::stage("templates", jobs.len());
+    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            let result = render_job(&views, templates, job);
+            crate::progress::tick();
+            result
+        })
+        .collect();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for result in results {

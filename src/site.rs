@@ -156,11 +156,16 @@ impl Site {
                 .collect(),
         );
 
+        crate::progress::stage("markdown", content.pages.len());
         let rendered: Vec<(Rendered, Vec<Diagnostic>)> = content
             .pages
             .par_iter()
             .zip(&index.paths)
-            .map(|(page, path)| render_page(&config, &index, &glossary, page, path))
+            .map(|(page, path)| {
+                let result = render_page(&config, &index, &glossary, page, path);
+                crate::progress::tick();
+                result
+            })
             .collect();
 
         let mut pages = Vec::with_capacity(content.pages.len());
@@ -197,6 +202,7 @@ impl Site {
             topics: Vec::new(),
             topics_section: None,
         };
+        crate::progress::stage("graph", 0);
         site.link_sections();
         site.route_terms();
         site.collect_taxonomies(diagnostics);
@@ -509,10 +515,11 @@ impl Site {
             for name in &self.pages[n].source.meta.themes {
                 if self.find_topic(name).is_none() {
                     let known: Vec<&str> = self.topics.iter().map(|t| t.slug.as_str()).collect();
+                    let (line, column) = self.pages[n].source.meta.themes_at;
                     let mut d = Diagnostic::error(
                         &self.pages[n].source.display,
-                        0,
-                        0,
+                        line,
+                        column,
                         format!("front matter `themes`: no theme {name:?} in content/themes/"),
                     );
                     d = match content::closest(name, &known) {

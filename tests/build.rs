@@ -204,3 +204,19 @@ fn output_dir_and_base_url_flags() {
     assert!(html.contains("http://127.0.0.1:9/a/"));
     assert!(!site.root().join("public").exists());
 }
+
+#[test]
+fn new_creates_a_page_that_builds_and_never_overwrites() {
+    let site = Site::new();
+    let run = site.run(&["new", "articles/my-note.md", "--title", "我的笔记"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "Created content/articles/my-note.md\n");
+    let built = site.build_ok();
+    assert_eq!(built.html("articles/my-note/index.html").text("h1"), "我的笔记");
+    let again = site.run(&["new", "articles/my-note.md"]);
+    assert_eq!(again.code, 1);
+    assert_eq!(
+        again.stderr,
+        "error: content/articles/my-note.md already exists; choose another name (nothing was changed)\n"
+    );
+}

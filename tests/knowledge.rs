@@ -142,7 +142,8 @@ fn front_matter_themes_add_an_article_and_typos_are_errors() {
     site.write("content/articles/c.md", "---\ntitle: 手动\nthemes: [skill]\n---\n短文。\n");
     let failed = site.build();
     assert_eq!(failed.code, 1);
-    assert!(failed.stderr.contains("content/articles/c.md: error: front matter `themes`: no theme \"skill\" in content/themes/\n  help: did you mean `skills`?"), "{}", failed.stderr);
+    let expected = "error: front matter `themes`: no theme \"skill\" in content/themes/\n --> content/articles/c.md:3:9\n  |\n3 | themes: [skill]\n  |         ^\n  = help: did you mean `skills`?\n";
+    assert!(failed.stderr.contains(expected), "{}", failed.stderr);
 }
 
 #[test]
@@ -195,13 +196,8 @@ fn an_ambiguous_wikilink_lists_the_candidates() {
         .page("c.md", "---\ntitle: 丙\n---\n\n参见 [[intro]]。\n");
     let run = site.build();
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains(
-            "content/c.md:5:4: error: ambiguous wikilink: [[intro]] matches content/a/intro.md, content/b/intro.md"
-        ),
-        "{}",
-        run.stderr
-    );
+    let expected = "error: ambiguous wikilink: [[intro]] matches content/a/intro.md, content/b/intro.md\n --> content/c.md:5:4\n  |\n5 | 参见 [[intro]]。\n  |      ^\n  = help: write the page's path instead, such as [[articles/name]]\n";
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
 }
 
 #[test]
@@ -222,22 +218,18 @@ fn broken_anchors_are_errors_unless_allowed() {
         .page("b.md", "---\ntitle: 乙\n---\n[好](a.md#小节) [坏](a.md#没有) [本页](#也没有)\n");
     let run = site.build();
     assert_eq!(run.code, 1);
+    let first = "error: broken anchor: `a.md#没有` has no heading or id `没有` in content/a.md\n --> content/b.md:4:14\n  |\n4 | [好](a.md#小节) [坏](a.md#没有) [本页](#也没有)\n  |                 ^\n";
+    assert!(run.stderr.contains(first), "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "content/b.md:4:14: error: broken anchor: `a.md#没有` has no heading or id `没有` in content/a.md"
+            "error: broken anchor: `#也没有` has no heading or id `也没有` in this page\n --> content/b.md:4:27\n"
         ),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("content/b.md:4:27: error: broken anchor: `#也没有` has no heading or id `也没有` in this page"),
         "{}",
         run.stderr
     );
     let allowed = site.run(&["build", "--allow-broken"]);
     assert_eq!(allowed.code, 0, "{}", allowed.stderr);
-    assert!(allowed.stderr.contains("content/b.md:4:14: warning: broken anchor"), "{}", allowed.stderr);
+    assert!(allowed.stderr.contains("warning: broken anchor: `a.md#没有`"), "{}", allowed.stderr);
     site.write("site.toml", &format!("{}[links]\nallow_broken = true\n", support::SITE_TOML));
     assert_eq!(site.build().code, 0);
 }
