@@ -8,6 +8,7 @@
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod corpus;
 pub mod diagnostics;
 pub mod feeds;
 pub mod gitbook;
