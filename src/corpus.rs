@@ -185,9 +185,9 @@ fn paragraph(rng: &mut Rng, out: &mut String, n: usize, count: usize) {
             _ => sentence(rng, out),
         }
         if s == 0 && rng.below(6) == 0 {
-            out.push_str("“");
+            out.push('“');
             sentence(rng, out);
-            out.push_str("”");
+            out.push('”');
         }
     }
     out.push_str("\n\n");
