@@ -245,8 +245,8 @@ pub fn article(n: usize, count: usize, seed: u64) -> String {
     paragraph(&mut rng, &mut out, n, count);
     let sections = 2 + rng.below(4);
     const NUMERALS: &[&str] = &["一", "二", "三", "四", "五", "六"];
-    for s in 0..sections {
-        let _ = writeln!(out, "## {}、{}{}\n", NUMERALS[s], WORDS[rng.skewed(WORDS.len())], rng.pick(WORDS));
+    for numeral in &NUMERALS[..sections] {
+        let _ = writeln!(out, "## {numeral}、{}{}\n", WORDS[rng.skewed(WORDS.len())], rng.pick(WORDS));
         for _ in 0..2 + rng.below(3) {
             paragraph(&mut rng, &mut out, n, count);
         }
