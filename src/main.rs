@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use themata::build::{BuildOptions, build};
 use themata::config::Overrides;
+use themata::import::{ImportOptions, import};
 
 #[derive(Parser)]
 #[command(name = "themata", version, about = "Build a tagged, cross-linked static site from Markdown in content/")]
@@ -40,6 +41,19 @@ enum Command {
         #[arg(long)]
         allow_broken: bool,
     },
+    /// Convert GitBook-style exports (files, folders, books with SUMMARY.md) into front-matter
+    /// Markdown under content/; importing again updates them, never duplicates.
+    Import {
+        /// Exports to import: files or folders.
+        #[arg(required = true, value_name = "SRC")]
+        sources: Vec<PathBuf>,
+        /// Write here instead of <root>/content/articles.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// Overwrite files edited since they were imported (and files import did not write).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,7 +64,26 @@ fn main() -> ExitCode {
             let options = BuildOptions { root: cli.root, overrides, strict };
             run_build(&options, timings)
         }
+        Command::Import { sources, into, force } => run_import(&cli.root, sources, into, force),
     }
+}
+
+fn run_import(root: &std::path::Path, sources: Vec<PathBuf>, into: Option<PathBuf>, force: bool) -> ExitCode {
+    let options = match ImportOptions::for_site(root, sources, into, force) {
+        Ok(options) => options,
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = import(&options);
+    for diagnostic in &report.diagnostics {
+        eprintln!("{diagnostic}");
+    }
+    println!("{report}");
+    if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
