@@ -12,7 +12,7 @@
 //! and does not follow symbolic links. An export (see [`crate::gitbook::detect`]) is converted;
 //! every other file — Markdown that is not an export, `SUMMARY.md`, images — is copied as it is.
 //!
-//! A converted file holds front matter written by serializing [`FrontMatterOut`], so quoting is
+//! A converted file holds front matter written by serializing a struct (`FrontMatterOut`), so quoting is
 //! always right and keys come in a fixed order: `title`, `description` (the export's summary),
 //! `date`, `tags`, `authors`, `categories`, `weight` (the page's position in the `SUMMARY.md`
 //! that lists it, counted from 1, as the build gives it), and `extra` with `author_url`,

@@ -111,6 +111,7 @@ fn imported_sample_builds_the_same_article_pages_as_the_raw_exports() {
     }
     let built = imported.build_ok();
 
+    assert_eq!(built.files(), raw_run.files(), "the same pages, tag and author pages and files");
     let pages = article_pages(&raw_run);
     assert_eq!(pages.len(), 44, "{pages:?}");
     assert_eq!(article_pages(&built), pages);
