@@ -585,6 +585,12 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
     if !problems.is_empty() {
         return Err(problems);
     }
+    let extra = fm.extra.unwrap_or(serde_json::Value::Object(Default::default()));
+    let (source, author_urls) = source_from_extra(
+        &extra,
+        fm.authors.first().or(fm.author.as_ref()),
+        fm.categories.first().or(fm.category.as_ref()),
+    );
     let mut taxonomies = fm.taxonomies;
     let mut add = |name: &str, terms: Vec<String>| {
         if !terms.is_empty() {
@@ -609,9 +615,9 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
         template: fm.template,
         sort_by: fm.sort_by.unwrap_or_default(),
         paginate_by: fm.paginate_by,
-        author_urls: BTreeMap::new(),
-        source: None,
-        extra: fm.extra.unwrap_or(serde_json::Value::Object(Default::default())),
+        author_urls,
+        source,
+        extra,
         keywords: fm
             .keywords
             .into_iter()
@@ -624,6 +630,34 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
         exclude: fm.exclude,
         term_aliases,
     })
+}
+
+/// What `themata import` keeps of a GitBook export's source in `extra` (`original_url`, `views`,
+/// `comments`, `collects`, `author_url`), read back as the export itself would be: the source
+/// link and stats, and the homepage of the first author.
+fn source_from_extra(
+    extra: &serde_json::Value,
+    author: Option<&String>,
+    category: Option<&String>,
+) -> (Option<SourceInfo>, BTreeMap<String, String>) {
+    let text = |key: &str| extra.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let count = |key: &str| extra.get(key).and_then(|v| v.as_u64());
+    let mut author_urls = BTreeMap::new();
+    if let (Some(author), Some(url)) = (author, text("author_url")) {
+        author_urls.insert(author.clone(), url);
+    }
+    let source = SourceInfo {
+        original_url: text("original_url"),
+        views: count("views"),
+        comments: count("comments"),
+        collects: count("collects"),
+        category: category.cloned(),
+    };
+    let any = source.original_url.is_some()
+        || source.views.is_some()
+        || source.comments.is_some()
+        || source.collects.is_some();
+    (any.then_some(source), author_urls)
 }
 
 /// An alias is a site path such as `/old/path/`: absolute, no `..`, no scheme.
@@ -760,8 +794,9 @@ fn title_from_file_name(rel: &str) -> String {
     name.replace(['-', '_'], " ")
 }
 
-/// The pages a GitBook `SUMMARY.md` lists, in order, as paths relative to `content/`.
-fn parse_summary(text: &str, folder: &str) -> Vec<String> {
+/// The pages a GitBook `SUMMARY.md` in `folder` lists, in order, as paths relative to the
+/// folder `folder` is relative to (`content/` for the build).
+pub fn parse_summary(text: &str, folder: &str) -> Vec<String> {
     let mut list = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
@@ -870,6 +905,22 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(page.meta.term_aliases, ["To B", "ToB"]);
         assert!(page.meta.aliases.is_empty());
+    }
+
+    #[test]
+    fn imported_source_details_in_extra_reach_the_meta() {
+        let (page, problems) = parse(
+            "---\ntitle: a\nauthors: [某作者]\ncategories: [Pmd]\nextra:\n  author_url: https://e.org/u/1\n  \
+             original_url: https://e.org/a.html\n  views: 12\n  comments: 3\n---\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let source = page.meta.source.expect("source details");
+        assert_eq!(source.original_url.as_deref(), Some("https://e.org/a.html"));
+        assert_eq!((source.views, source.comments, source.collects), (Some(12), Some(3), None));
+        assert_eq!(source.category.as_deref(), Some("Pmd"));
+        assert_eq!(page.meta.author_urls["某作者"], "https://e.org/u/1");
+        let (page, _) = parse("---\ntitle: a\nextra:\n  note: x\n---\n");
+        assert!(page.meta.source.is_none());
     }
 
     #[test]

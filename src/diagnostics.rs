@@ -108,9 +108,11 @@ impl Report {
     }
 
     fn line(&mut self, path: &Path, line: usize) -> Option<String> {
+        // Paths are relative to the site root, or (for files outside it, as `import` reads)
+        // as the user gave them.
         let full = self.root.join(path);
         let lines = self.files.entry(path.to_path_buf()).or_insert_with(|| {
-            let text = std::fs::read(&full).ok()?;
+            let text = std::fs::read(&full).or_else(|_| std::fs::read(path)).ok()?;
             let text = String::from_utf8_lossy(&text).replace("\r\n", "\n");
             Some(text.lines().map(str::to_string).collect())
         });

@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod feeds;
 pub mod gitbook;
 pub mod graph;
+pub mod import;
 pub mod index;
 pub mod markdown;
 pub mod new;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use themata::build::{BuildOptions, build};
 use themata::config::Overrides;
 use themata::diagnostics::Report;
+use themata::import::{ImportOptions, import};
 use themata::progress::{self, Mode};
 
 #[derive(Parser)]
@@ -50,6 +51,19 @@ enum Command {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Convert GitBook-style exports (files, folders, books with SUMMARY.md) into front-matter
+    /// Markdown under content/; importing again updates them, never duplicates.
+    Import {
+        /// Exports to import: files or folders.
+        #[arg(required = true, value_name = "SRC")]
+        sources: Vec<PathBuf>,
+        /// Write here instead of <root>/content/articles.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// Overwrite files edited since they were imported (and files import did not write).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,13 +86,41 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Import { sources, into, force } => run_import(&cli.root, sources, into, force),
     }
+}
+
+fn run_import(root: &std::path::Path, sources: Vec<PathBuf>, into: Option<PathBuf>, force: bool) -> ExitCode {
+    let mut diagnostics_out = Report::new(root, Report::color_wanted());
+    let options = match ImportOptions::for_site(root, sources, into, force) {
+        Ok(options) => options,
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{}", diagnostics_out.render(diagnostic));
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = std::time::Instant::now();
+    let guard = progress::install(progress_mode());
+    let report = import(&options);
+    drop(guard);
+    for diagnostic in &report.diagnostics {
+        eprintln!("{}", diagnostics_out.render(diagnostic));
+    }
+    println!("{report}");
+    eprintln!("Import took {:.0} ms (read, convert and write)", started.elapsed().as_secs_f64() * 1000.0);
+    if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// A bar on a terminal, plain lines elsewhere.
+fn progress_mode() -> Mode {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) { Mode::Bar } else { Mode::Lines }
 }
 
 fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
     let mut report = Report::new(&options.root, Report::color_wanted());
-    let mode = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { Mode::Bar } else { Mode::Lines };
-    let guard = progress::install(mode);
+    let guard = progress::install(progress_mode());
     let result = build(options);
     drop(guard);
     match result {
