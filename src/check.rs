@@ -145,17 +145,39 @@ fn orphans(site: &Site, out: &mut Vec<Diagnostic>) {
 
 /// Terms used by a single page that look like another term of the same taxonomy: the same
 /// ignoring case, width, spaces, `-` and `_`, or a typo away (see [`near`]).
+///
+/// Candidates come from an index of deletion variants rather than from comparing every pair:
+/// two terms within the allowed distance both reach one string by deleting, each, at most
+/// that many of their non-CJK characters (see [`deletion_hashes`]).
 fn lonely_terms(site: &Site, out: &mut Vec<Diagnostic>) {
     for taxonomy in &site.taxonomies {
         let forms: Vec<Vec<char>> = taxonomy.terms.iter().map(|t| squash(&t.name)).collect();
+        // Variant hash -> first entry; entries are (term, next entry) chains.
+        let mut heads: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut chain: Vec<(usize, usize)> = Vec::new();
+        for (j, form) in forms.iter().enumerate() {
+            for hash in deletion_hashes(form) {
+                let next = heads.insert(hash, chain.len()).unwrap_or(usize::MAX);
+                chain.push((j, next));
+            }
+        }
         for (i, term) in taxonomy.terms.iter().enumerate() {
             let [page] = term.pages[..] else { continue };
-            let best = taxonomy
-                .terms
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .filter_map(|(j, other)| {
+            let mut candidates = Vec::new();
+            for hash in deletion_hashes(&forms[i]) {
+                let mut at = heads.get(&hash).copied().unwrap_or(usize::MAX);
+                while let Some(&(j, next)) = chain.get(at) {
+                    candidates.push(j);
+                    at = next;
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let best = candidates
+                .into_iter()
+                .filter(|&j| j != i)
+                .filter_map(|j| {
+                    let other = &taxonomy.terms[j];
                     let distance = near(&forms[i], &forms[j])?;
                     Some((distance, std::cmp::Reverse(other.pages.len()), other.name.as_str()))
                 })
@@ -191,12 +213,59 @@ fn lonely_terms(site: &Site, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A term as compared for near-duplicates: folded like [`term_key`], without spaces, `-`, `_`.
 /// What editing one CJK character costs: more than any allowed distance.
 const CJK_EDIT: usize = 3;
 
+/// A term as compared for near-duplicates: folded like [`term_key`], without spaces, `-`, `_`.
 fn squash(term: &str) -> Vec<char> {
     term_key(term).chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_')).collect()
+}
+
+/// Hashes of `form` and of every form made from it by deleting up to [`allowed`] of its
+/// non-CJK characters (CJK characters are never edited, see [`near`]). If two forms are near,
+/// an edit path between them only touches non-CJK characters, and undoing each edit takes at
+/// most one deletion on each side (a swap: delete the same character from both), so the two
+/// share a hash. A collision of unrelated forms only adds a candidate that `near` rejects.
+/// Polynomial hashes of prefixes and segments make each variant O(1), without building it.
+fn deletion_hashes(form: &[char]) -> Vec<u64> {
+    const BASE: u64 = 0x0000_0100_0000_01b3;
+    let n = form.len();
+    let budget = allowed(n);
+    let mut prefix = vec![0u64; n + 1];
+    let mut power = vec![1u64; n + 1];
+    for (i, &c) in form.iter().enumerate() {
+        prefix[i + 1] = prefix[i].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
+        power[i + 1] = power[i].wrapping_mul(BASE);
+    }
+    // Hash of form[from..to], and of `a` followed by a segment of `len` characters hashing `b`.
+    let segment = |from: usize, to: usize| prefix[to].wrapping_sub(prefix[from].wrapping_mul(power[to - from]));
+    let join = |a: u64, b: u64, len: usize| a.wrapping_mul(power[len]).wrapping_add(b);
+    let keyed = |hash: u64, len: usize| hash ^ ((len as u64) << 56);
+    let deletable: Vec<usize> = (0..n).filter(|&i| !crate::text::is_cjk(form[i])).collect();
+    let mut out = vec![keyed(prefix[n], n)];
+    if budget >= 1 {
+        for (k, &p) in deletable.iter().enumerate() {
+            out.push(keyed(join(prefix[p], segment(p + 1, n), n - p - 1), n - 1));
+            if budget >= 2 {
+                for &q in &deletable[k + 1..] {
+                    let head = join(prefix[p], segment(p + 1, q), q - p - 1);
+                    out.push(keyed(join(head, segment(q + 1, n), n - q - 1), n - 2));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How far apart two squashed terms may be when the shorter has `shorter` characters.
+fn allowed(shorter: usize) -> usize {
+    match shorter {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
 }
 
 /// The edit distance between two squashed terms when it is small enough to be a slip rather
@@ -205,40 +274,42 @@ fn squash(term: &str) -> Vec<char> {
 /// `To C`), and so does any edit of a CJK character, which is a word of its own (`竞品分析`
 /// and `产品分析`). A swap of two neighbours counts as one edit.
 fn near(a: &[char], b: &[char]) -> Option<usize> {
-    let shorter = a.len().min(b.len());
-    let allowed = match shorter {
-        0..=3 => 0,
-        4..=7 => 1,
-        _ => 2,
-    };
+    let allowed = allowed(a.len().min(b.len()));
     if a.len().abs_diff(b.len()) > allowed {
         return None;
     }
-    let distance = edit_distance(a, b);
+    let distance = edit_distance(a, b, allowed);
     (distance <= allowed).then_some(distance)
 }
 
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
 /// neighbouring characters each cost one, or [`CJK_EDIT`] when a CJK character is edited.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let edit = |c: char| if crate::text::is_cjk(c) { CJK_EDIT } else { 1 };
+/// Distances above `limit` come out as `limit + 1`: only cells within `limit` of the diagonal
+/// are computed, since reaching any other costs more than that.
+fn edit_distance(a: &[char], b: &[char], limit: usize) -> usize {
+    let over = limit + 1;
+    let cost =
+        |s: &[char]| -> Vec<usize> { s.iter().map(|&c| if crate::text::is_cjk(c) { CJK_EDIT } else { 1 }).collect() };
+    let (ca, cb) = (cost(a), cost(b));
     let width = b.len() + 1;
-    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
-    for j in 1..width {
-        d[j] = d[j - 1] + edit(b[j - 1]);
+    let mut d: Vec<usize> = vec![over; (a.len() + 1) * width];
+    d[0] = 0;
+    for j in 1..width.min(limit + 2) {
+        d[j] = (d[j - 1] + cb[j - 1]).min(over);
     }
     for i in 1..=a.len() {
-        d[i * width] = d[(i - 1) * width] + edit(a[i - 1]);
-        for j in 1..=b.len() {
-            let (x, y) = (a[i - 1], b[j - 1]);
-            let substitute = if x == y { 0 } else { edit(x).max(edit(y)) };
-            let mut best = (d[(i - 1) * width + j] + edit(x))
-                .min(d[i * width + j - 1] + edit(y))
+        if i <= limit {
+            d[i * width] = (d[(i - 1) * width] + ca[i - 1]).min(over);
+        }
+        for j in i.saturating_sub(limit).max(1)..=(i + limit).min(b.len()) {
+            let substitute = if a[i - 1] == b[j - 1] { 0 } else { ca[i - 1].max(cb[j - 1]) };
+            let mut best = (d[(i - 1) * width + j] + ca[i - 1])
+                .min(d[i * width + j - 1] + cb[j - 1])
                 .min(d[(i - 1) * width + j - 1] + substitute);
-            if i > 1 && j > 1 && x == b[j - 2] && a[i - 2] == y && x != y {
-                best = best.min(d[(i - 2) * width + j - 2] + edit(x).max(edit(y)));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && a[i - 1] != b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + ca[i - 1].max(cb[j - 1]));
             }
-            d[i * width + j] = best;
+            d[i * width + j] = best.min(over);
         }
     }
     d[a.len() * width + b.len()]
@@ -337,6 +408,7 @@ fn check_external(site: &Site, settings: &ExternalOptions) -> (usize, Vec<Diagno
     let mut not_checked = 0;
     for (url, occurrences) in &by_url {
         let problem = match results.outcomes.get(url) {
+            // 429 Too Many Requests says the server is there but busy: not a broken link.
             Some(Outcome::Status(status)) if *status < 400 || *status == 429 => continue,
             Some(Outcome::Status(status)) => format!("answered {}", external::status_text(*status)),
             _ if results.network_down => {
@@ -417,12 +489,37 @@ mod tests {
     }
 
     #[test]
+    fn deletion_variants_find_every_near_pair() {
+        let terms = ["To B", "ToB", "ChatGPT", "ChatGTP", "product management", "prodct managment", "Al产品经理"];
+        let also = ["AI产品经理", "To C", "竞品分析", "产品分析", "xyz"];
+        let all: Vec<Vec<char>> = terms.iter().chain(&also).map(|t| squash(t)).collect();
+        for a in &all {
+            for b in &all {
+                let shared = deletion_hashes(a).iter().any(|h| deletion_hashes(b).contains(h));
+                if near(a, b).is_some() {
+                    assert!(shared, "{a:?} and {b:?} are near but share no variant");
+                }
+            }
+        }
+        assert_eq!(deletion_hashes(&squash("AI产品经理")).len(), 3, "CJK characters are never deleted");
+        assert_eq!(deletion_hashes(&squash("abc")).len(), 1, "short forms must match exactly");
+        assert_eq!(deletion_hashes(&squash("abcd")).len(), 5);
+        assert_eq!(deletion_hashes(&squash("abcdefgh")).len(), 1 + 8 + 28);
+        assert_eq!(deletion_hashes(&squash("aab")).len(), 1);
+        assert_eq!(deletion_hashes(&squash("aabb")).len(), 3, "deleting either `a` gives one form");
+    }
+
+    #[test]
     fn edit_distance_counts_characters_not_bytes_and_cjk_edits_dearly() {
         let chars = |s: &str| s.chars().collect::<Vec<_>>();
-        assert_eq!(edit_distance(&chars("Al经理"), &chars("AI经理")), 1);
-        assert_eq!(edit_distance(&chars("经理"), &chars("经历")), CJK_EDIT);
-        assert_eq!(edit_distance(&chars(""), &chars("abc")), 3);
-        assert_eq!(edit_distance(&chars("abcd"), &chars("badc")), 2);
+        assert_eq!(edit_distance(&chars("Al经理"), &chars("AI经理"), 9), 1);
+        assert_eq!(edit_distance(&chars("经理"), &chars("经历"), 9), CJK_EDIT);
+        assert_eq!(edit_distance(&chars(""), &chars("abc"), 9), 3);
+        assert_eq!(edit_distance(&chars("abcd"), &chars("badc"), 9), 2);
+        assert_eq!(edit_distance(&chars("kitten"), &chars("sitting"), 9), 3);
+        // Past the limit the answer is only "more than the limit".
+        assert_eq!(edit_distance(&chars("kitten"), &chars("sitting"), 1), 2);
+        assert_eq!(edit_distance(&chars("abcdef"), &chars("ab"), 2), 3);
     }
 
     #[test]

@@ -47,7 +47,7 @@ enum Command {
         #[arg(long)]
         external: bool,
         /// Seconds one external URL may take.
-        #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = seconds)]
+        #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = seconds, requires = "external")]
         timeout: f64,
         /// `json`: one JSON document on stdout, nothing else.
         #[arg(long, value_enum, default_value_t = Format::Text)]
