@@ -1,8 +1,9 @@
 //! The `build` command: run every stage, and write the output only if nothing failed.
 //!
 //! Stages in order: config, templates, load + index + markdown + assemble ([`Site::load`]),
-//! render, feeds, write. Each stage's diagnostics are gathered; errors (and warnings under
-//! `--strict`) stop the build before anything is written, so the previous output stays as it was.
+//! render, feeds ([`build_in_memory`], which `check` runs too), then write. Each stage's
+//! diagnostics are gathered; errors (and warnings under `--strict`) stop the build before anything
+//! is written, so the previous output stays as it was.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -60,15 +61,28 @@ impl Clock {
     }
 }
 
-/// Build the site at `options.root`.
-pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
-    let started = Instant::now();
-    let mut clock = Clock { last: started, timings: Vec::new() };
-    let fail = |mut diagnostics: Vec<Diagnostic>| {
+/// Everything a build makes, held in memory: the site model, the files to write and the
+/// diagnostics found on the way. Nothing has been written.
+#[derive(Debug)]
+pub struct Built {
+    pub site: Site,
+    /// The rendered files and the static copies; None when the templates could not be loaded
+    /// (their errors are in `diagnostics`).
+    pub output: Option<(Vec<OutputFile>, Vec<Copy>)>,
+    /// Unsorted.
+    pub diagnostics: Vec<Diagnostic>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Run every stage up to and including template rendering, in memory: what `build` would write
+/// and every diagnostic it would report, without touching the disk. Fails only when the
+/// configuration cannot be read.
+pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildFailure> {
+    let mut clock = Clock { last: Instant::now(), timings: Vec::new() };
+    let config = Config::load(&options.root, &options.overrides).map_err(|mut diagnostics| {
         diagnostics::sort(&mut diagnostics);
         BuildFailure { diagnostics }
-    };
-    let config = Config::load(&options.root, &options.overrides).map_err(fail)?;
+    })?;
     let mut diagnostics = Vec::new();
     let templates = match Templates::load(&config) {
         Ok(templates) => Some(templates),
@@ -77,26 +91,39 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
             None
         }
     };
+    if let Err(e) = guard_output(&config) {
+        diagnostics.push(e);
+    }
     clock.lap("config");
     let site = Site::load(config, &mut diagnostics);
     clock.lap("content");
-    let Some(templates) = templates else { return Err(fail(diagnostics)) };
-    let (mut files, mut problems) = render::render_site(&site, &templates);
-    diagnostics.append(&mut problems);
-    clock.lap("templates");
-    files.extend(extra_files(&site, &files, &mut diagnostics));
-    let copies = static_copies(&site, &templates, &mut diagnostics);
-    clock.lap("feeds");
+    let output = templates.map(|templates| {
+        let (mut files, mut problems) = render::render_site(&site, &templates);
+        diagnostics.append(&mut problems);
+        clock.lap("templates");
+        files.extend(extra_files(&site, &files, &mut diagnostics));
+        let copies = static_copies(&site, &templates, &mut diagnostics);
+        clock.lap("feeds");
+        (files, copies)
+    });
+    Ok(Built { site, output, diagnostics, timings: clock.timings })
+}
 
+/// Build the site at `options.root`.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
+    let started = Instant::now();
+    let fail = |mut diagnostics: Vec<Diagnostic>| {
+        diagnostics::sort(&mut diagnostics);
+        BuildFailure { diagnostics }
+    };
+    let Built { site, output, mut diagnostics, timings } = build_in_memory(options)?;
+    let mut clock = Clock { last: Instant::now(), timings };
+    let Some((files, copies)) = output else { return Err(fail(diagnostics)) };
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error || options.strict);
     if failed {
         return Err(fail(diagnostics));
     }
     let output_dir = site.config.output_dir.clone();
-    if let Err(e) = guard_output(&site.config) {
-        diagnostics.push(e);
-        return Err(fail(diagnostics));
-    }
     output::write(&output_dir, &files, &copies).map_err(|e| {
         let mut all = diagnostics.clone();
         all.push(Diagnostic::error(&output_dir, 0, 0, e.to_string()));

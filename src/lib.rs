@@ -3,9 +3,10 @@
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! [`config`] → [`content`] (+ [`gitbook`]) → [`index`] → [`markdown`] → [`site`] (+ [`topics`],
 //! [`related`], [`graph`]) → [`render`]
-//! → [`feeds`] → [`output`], driven by [`build`].
+//! → [`feeds`] → [`output`], driven by [`build`]; [`check`] runs the same stages without writing.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod corpus;

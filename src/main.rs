@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use themata::build::{BuildOptions, build};
+use themata::check::{CheckOptions, ExternalOptions, check};
 use themata::config::Overrides;
 use themata::diagnostics::Report;
 use themata::import::{ImportOptions, import};
@@ -64,6 +65,36 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Report every problem a build would, and more, without writing anything.
+    Check {
+        /// Also try every http(s) link and image (results are cached for a day).
+        #[arg(long)]
+        external: bool,
+        /// Seconds one external URL may take.
+        #[arg(long, default_value_t = 10.0, value_name = "SECONDS", value_parser = seconds, requires = "external")]
+        timeout: f64,
+        /// `json`: one JSON document on stdout, nothing else.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Use this base URL instead of site.toml's.
+        #[arg(long, short = 'u')]
+        base_url: Option<String>,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Warnings fail the check too.
+        #[arg(long)]
+        strict: bool,
+        /// Report broken internal links as warnings instead of errors.
+        #[arg(long)]
+        allow_broken: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -87,6 +118,15 @@ fn main() -> ExitCode {
             }
         }
         Command::Import { sources, into, force } => run_import(&cli.root, sources, into, force),
+        Command::Check { external, timeout, format, base_url, drafts, strict, allow_broken } => {
+            let overrides = Overrides { base_url, output_dir: None, drafts, allow_broken };
+            let external = external.then(|| ExternalOptions {
+                timeout: std::time::Duration::from_secs_f64(timeout),
+                ..ExternalOptions::default()
+            });
+            let options = CheckOptions { build: BuildOptions { root: cli.root, overrides, strict }, external };
+            run_check(&options, format)
+        }
     }
 }
 
@@ -116,6 +156,39 @@ fn run_import(root: &std::path::Path, sources: Vec<PathBuf>, into: Option<PathBu
 /// A bar on a terminal, plain lines elsewhere.
 fn progress_mode() -> Mode {
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) { Mode::Bar } else { Mode::Lines }
+}
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 600.0 => Ok(s),
+        _ => Err("expected a number of seconds between 0 and 600".to_string()),
+    }
+}
+
+fn run_check(options: &CheckOptions, format: Format) -> ExitCode {
+    let report = check(options);
+    let failed = report.failed(options.build.strict);
+    if format == Format::Json {
+        println!("{}", report.to_json());
+    } else {
+        let mut printer = Report::new(&options.build.root, Report::color_wanted());
+        for diagnostic in &report.diagnostics {
+            eprintln!("{}", printer.render(diagnostic));
+        }
+        let (errors, warnings) = (report.errors(), report.warnings());
+        let checked = match report.external_urls {
+            Some(n) => format!("Checked {} pages, {} sections and {n} external URL(s)", report.pages, report.sections),
+            None => format!("Checked {} pages and {} sections", report.pages, report.sections),
+        };
+        if failed {
+            eprintln!("{checked}: {errors} error(s), {warnings} warning(s)");
+        } else if warnings > 0 {
+            println!("{checked}: {warnings} warning(s)");
+        } else {
+            println!("{checked}: no problems found");
+        }
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {

@@ -10,10 +10,11 @@
 //! asset or image that does not resolve is kept as written (the caller decides
 //! whether that is an error). Images are written with `loading="lazy"` and
 //! `referrerpolicy="no-referrer"`: the exports hotlink remote images.
+//! http(s) links and images are recorded as [`ExternalLink`]s, untouched.
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use super::{Ctx, LinkKind, LinkResolver, OutLink, Spanned, context, escape_href, escape_html};
+use super::{Ctx, ExternalLink, LinkKind, LinkResolver, OutLink, Spanned, context, escape_href, escape_html};
 use crate::slug::slugify;
 
 pub(super) fn apply<'a>(
@@ -21,17 +22,22 @@ pub(super) fn apply<'a>(
     resolver: &dyn LinkResolver,
     anchors: &[String],
     ctx: &Ctx<'_>,
-) -> (Vec<Spanned<'a>>, Vec<OutLink>) {
+) -> (Vec<Spanned<'a>>, Vec<OutLink>, Vec<ExternalLink>) {
     let mut contexts = context::around_links(&events);
     let mut context_of = |range: &std::ops::Range<usize>| contexts.remove(&range.start).unwrap_or_default();
     let mut out = Vec::with_capacity(events.len());
     let mut links = Vec::new();
+    let mut external = Vec::new();
     let mut iter = events.into_iter();
     while let Some((event, range)) = iter.next() {
         let (line, column) = ctx.lines.locate(range.start);
         match event {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let Some(kind) = link_kind(link_type, &dest_url) else {
+                    if is_web(link_type, &dest_url) {
+                        let url = dest_url.to_string();
+                        external.push(ExternalLink { url, image: false, line, column, alt_empty: false });
+                    }
                     let tag = Tag::Link { link_type, dest_url, title, id };
                     out.push((Event::Start(tag), range));
                     continue;
@@ -54,6 +60,7 @@ pub(super) fn apply<'a>(
                         resolved: anchors.iter().any(|a| *a == target || a == fragment),
                         url: Some(url.clone()),
                         context: context_of(&range),
+                        alt_empty: false,
                     });
                     let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
                     out.push((Event::Start(tag), range));
@@ -72,6 +79,7 @@ pub(super) fn apply<'a>(
                         _ => url.clone(),
                     },
                     context: context_of(&range),
+                    alt_empty: false,
                 });
                 match (url, kind) {
                     (Some(url), _) => {
@@ -92,8 +100,9 @@ pub(super) fn apply<'a>(
                     }
                 }
             }
-            Event::Start(Tag::Image { dest_url, title, .. }) => {
+            Event::Start(Tag::Image { link_type, dest_url, title, .. }) => {
                 let alt = alt_text(&mut iter);
+                let alt_empty = alt.trim().is_empty();
                 let mut src = dest_url.to_string();
                 if is_internal(&dest_url) {
                     let url = resolver.resolve(&dest_url, false);
@@ -106,10 +115,13 @@ pub(super) fn apply<'a>(
                         resolved: url.is_some(),
                         url: Some(url.clone().unwrap_or_else(|| dest_url.to_string())),
                         context: context_of(&range),
+                        alt_empty,
                     });
                     if let Some(url) = url {
                         src = url;
                     }
+                } else if is_web(link_type, &dest_url) {
+                    external.push(ExternalLink { url: dest_url.to_string(), image: true, line, column, alt_empty });
                 }
                 let html = format!(
                     "<img src=\"{}\" alt=\"{}\"{} loading=\"lazy\" referrerpolicy=\"no-referrer\">",
@@ -122,7 +134,7 @@ pub(super) fn apply<'a>(
             other => out.push((other, range)),
         }
     }
-    (out, links)
+    (out, links, external)
 }
 
 fn title_attr(title: &str) -> String {
@@ -151,6 +163,12 @@ fn link_kind(link_type: LinkType, dest: &str) -> Option<LinkKind> {
 /// `mailto:`, `data:`, ...) or a host (`//cdn.example`).
 fn is_internal(dest: &str) -> bool {
     !(dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest))
+}
+
+/// An http(s) URL, or `//host/...`; not an e-mail autolink.
+fn is_web(link_type: LinkType, dest: &str) -> bool {
+    let scheme = |s: &str| dest.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    link_type != LinkType::Email && (scheme("http://") || scheme("https://") || dest.starts_with("//"))
 }
 
 fn has_scheme(dest: &str) -> bool {

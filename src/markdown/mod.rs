@@ -21,7 +21,7 @@
 //! 6. `anchors::collect` lists the ids a `#fragment` can target;
 //! 7. `glossary::apply` links the first mention of each glossary term;
 //! 8. `links::apply` resolves links, wikilinks and images, and gives each
-//!    the sentence around it (`context`);
+//!    the sentence around it (`context`); http(s) ones are only recorded;
 //! 9. `collect::text` gathers plain text and level-2 sections;
 //! 10. `code::highlight` turns fenced code into classed HTML.
 //!
@@ -150,6 +150,22 @@ pub struct OutLink {
     /// The sentence around the link as plain text, its own text included, at
     /// most about 120 characters (see `context`): what a backlink shows.
     pub context: String,
+    /// An image whose description (its alt text) is empty or only spaces.
+    pub alt_empty: bool,
+}
+
+/// An http(s) link or image (`//host/...` counts, as https): not resolved,
+/// only recorded, for `themata check --external` to try.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExternalLink {
+    /// As written, fragment included.
+    pub url: String,
+    pub image: bool,
+    /// File line and 1-based character column of the link or image.
+    pub line: usize,
+    pub column: usize,
+    /// An image whose description (its alt text) is empty or only spaces.
+    pub alt_empty: bool,
 }
 
 /// Something a writer should look at; the page still renders.
@@ -168,6 +184,8 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub sections: Vec<Section>,
     pub links: Vec<OutLink>,
+    /// Links and images to other sites, in document order.
+    pub external: Vec<ExternalLink>,
     pub plain_text: String,
     pub word_count: usize,
     pub reading_time: u32,
@@ -217,7 +235,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
         Some(glossary) => glossary::apply(events, glossary, opts.self_url),
         None => (events, Vec::new()),
     };
-    let (events, links) = links::apply(events, opts.resolver, &anchors, &ctx);
+    let (events, links, external) = links::apply(events, opts.resolver, &anchors, &ctx);
     let (plain_text, sections) = collect::text(&events, &ctx);
     let (events, has_code) = code::highlight(events);
 
@@ -231,6 +249,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
         toc,
         sections,
         links,
+        external,
         word_count: crate::text::word_count(&plain_text),
         reading_time: crate::text::reading_time(&plain_text),
         plain_text,

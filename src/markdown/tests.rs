@@ -896,3 +896,31 @@ fn seed_article_bold_and_headings() {
     assert!(r.sections.len() > 3);
     assert!(r.word_count > 5000, "{}", r.word_count);
 }
+
+// ---- external links and alt text ------------------------------------------
+
+#[test]
+fn external_links_and_images_are_recorded_with_positions_and_empty_alt() {
+    let body = "前言\n\n见[官网](https://Example.org/a#b)与<http://x.test/p>，邮件<a@b.test>。\n\n\
+                ![](https://img.test/1.png) ![ 图 ](//cdn.test/2.png) ![](ok.png) ![说明](img/b.png)\n\n\
+                [本地](ok.md) [邮件](mailto:a@b.test)";
+    let r = render_with(body, 10);
+    let col = |line: &str, needle: &str| line[..line.find(needle).unwrap()].chars().count() + 1;
+    let l3 = body.lines().nth(2).unwrap();
+    let l5 = body.lines().nth(4).unwrap();
+    let external: Vec<(&str, bool, usize, usize, bool)> =
+        r.external.iter().map(|e| (e.url.as_str(), e.image, e.line, e.column, e.alt_empty)).collect();
+    assert_eq!(
+        external,
+        [
+            ("https://Example.org/a#b", false, 13, col(l3, "[官网]"), false),
+            ("http://x.test/p", false, 13, col(l3, "<http"), false),
+            ("https://img.test/1.png", true, 15, 1, true),
+            ("//cdn.test/2.png", true, 15, col(l5, "![ 图"), false),
+        ]
+    );
+    let images: Vec<(&str, bool)> =
+        r.links.iter().filter(|l| l.kind == LinkKind::Image).map(|l| (l.dest.as_str(), l.alt_empty)).collect();
+    assert_eq!(images, [("ok.png", true), ("img/b.png", false)]);
+    assert!(r.links.iter().filter(|l| l.kind != LinkKind::Image).all(|l| !l.alt_empty));
+}
