@@ -399,3 +399,6 @@ fn close_gently(mut stream: TcpStream) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
