@@ -80,10 +80,11 @@ const LIMITS: Limits = Limits {
 const MAX_IDLE_SLEEP: Duration = Duration::from_millis(10);
 
 /// A running server; [`Server::stop`] (or dropping it) shuts it down.
+#[must_use = "dropping the Server stops it"]
 pub struct Server {
     local_addr: SocketAddr,
     id: u64,
-    stop: Arc<AtomicBool>,
+    signals: Arc<Signals>,
     events: Events,
     threads: Vec<JoinHandle<()>>,
 }
@@ -102,6 +103,14 @@ struct Context {
     limits: Limits,
 }
 
+/// Flags the threads watch.
+#[derive(Default)]
+struct Signals {
+    stop: AtomicBool,
+    /// Accepting failed (typically out of file descriptors): pending connections should make room.
+    short_of_sockets: AtomicBool,
+}
+
 static NEXT_SERVER: AtomicU64 = AtomicU64::new(1);
 
 impl Server {
@@ -115,7 +124,7 @@ impl Server {
         let listener = TcpListener::bind(address).map_err(|e| bind_error(address, e))?;
         let local_addr = listener.local_addr()?;
         let id = NEXT_SERVER.fetch_add(1, Ordering::Relaxed);
-        let stop = Arc::new(AtomicBool::new(false));
+        let signals = Arc::new(Signals::default());
         let (pending_tx, pending_rx) = mpsc::channel::<(TcpStream, Instant)>();
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(limits.queue);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -123,15 +132,16 @@ impl Server {
 
         let mut threads = Vec::with_capacity(limits.workers + 2);
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| std::thread::Builder::new().name(name).spawn(f);
-        let accept_stop = Arc::clone(&stop);
-        threads.push(spawn("serve-accept".into(), Box::new(move || accept(listener, pending_tx, &accept_stop)))?);
-        let gather_stop = Arc::clone(&stop);
-        threads.push(spawn("serve-gather".into(), Box::new(move || gather(pending_rx, job_tx, limits, &gather_stop)))?);
+        let accept_signals = Arc::clone(&signals);
+        threads.push(spawn("serve-accept".into(), Box::new(move || accept(listener, pending_tx, &accept_signals)))?);
+        let gather_signals = Arc::clone(&signals);
+        threads
+            .push(spawn("serve-gather".into(), Box::new(move || gather(pending_rx, job_tx, limits, &gather_signals)))?);
         for n in 0..limits.workers {
             let (rx, context) = (Arc::clone(&job_rx), Arc::clone(&context));
             threads.push(spawn(format!("serve-worker-{n}"), Box::new(move || work(&rx, &context)))?);
         }
-        Ok(Server { local_addr, id, stop, events, threads })
+        Ok(Server { local_addr, id, signals, events, threads })
     }
 
     /// The address actually bound (with the port the system chose when asked for port 0).
@@ -145,9 +155,15 @@ impl Server {
     }
 }
 
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("local_addr", &self.local_addr).field("events", &self.events).finish()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.signals.stop.store(true, Ordering::SeqCst);
         // Wake the accept thread with a connection of our own.
         let mut wake = self.local_addr;
         if wake.ip().is_unspecified() {
@@ -185,10 +201,10 @@ fn bind_error(address: SocketAddr, e: io::Error) -> io::Error {
 }
 
 /// Accept connections until stopped and pass them on, non-blocking, with their arrival time.
-fn accept(listener: TcpListener, pending: mpsc::Sender<(TcpStream, Instant)>, stop: &AtomicBool) {
+fn accept(listener: TcpListener, pending: mpsc::Sender<(TcpStream, Instant)>, signals: &Signals) {
     loop {
         let result = listener.accept();
-        if stop.load(Ordering::SeqCst) {
+        if signals.stop.load(Ordering::SeqCst) {
             return;
         }
         match result {
@@ -197,8 +213,14 @@ fn accept(listener: TcpListener, pending: mpsc::Sender<(TcpStream, Instant)>, st
                     return;
                 }
             }
-            // Out of file descriptors (or a transient error): let some connections finish.
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            // A client that gave up before we took it: nothing to do.
+            Err(e) if matches!(e.kind(), ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // Out of file descriptors, most likely: ask for room, and give it time.
+            Err(_) => {
+                signals.short_of_sockets.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }
@@ -212,11 +234,11 @@ struct Pending {
 
 /// Read heads from every pending connection; hand complete (or hopeless) ones to the workers.
 /// Sleeps briefly when nothing moves, and wakes as soon as a new connection arrives.
-fn gather(incoming: Receiver<(TcpStream, Instant)>, jobs: SyncSender<Job>, limits: Limits, stop: &AtomicBool) {
+fn gather(incoming: Receiver<(TcpStream, Instant)>, jobs: SyncSender<Job>, limits: Limits, signals: &Signals) {
     let mut pending: Vec<Pending> = Vec::new();
     let mut idle_sleep = Duration::from_millis(1);
     let mut chunk = vec![0u8; 16 * 1024];
-    while !stop.load(Ordering::SeqCst) {
+    while !signals.stop.load(Ordering::SeqCst) {
         let mut moved = false;
         let arrived = if pending.is_empty() {
             incoming.recv().map_err(|_| RecvTimeoutError::Disconnected)
@@ -234,10 +256,13 @@ fn gather(incoming: Receiver<(TcpStream, Instant)>, jobs: SyncSender<Job>, limit
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
-        if pending.len() > limits.pending {
-            let excess = pending.len() - limits.pending;
-            pending.drain(..excess);
+        // Past the limit, or when the system is out of sockets, the oldest waiting connections
+        // (the likeliest to be idle) make room for new ones.
+        let mut excess = pending.len().saturating_sub(limits.pending);
+        if signals.short_of_sockets.swap(false, Ordering::SeqCst) {
+            excess = excess.max(pending.len().div_ceil(2));
         }
+        pending.drain(..excess);
         let now = Instant::now();
         let mut index = 0;
         while index < pending.len() {

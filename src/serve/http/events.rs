@@ -101,6 +101,16 @@ impl Events {
     }
 }
 
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("Events")
+            .field("listeners", &state.listeners.len())
+            .field("error", &state.error.is_some())
+            .finish()
+    }
+}
+
 /// One SSE message; a name cannot break out of its line, and each data line gets its prefix.
 fn encode(name: &str, data: &str) -> String {
     let name: String = name.chars().filter(|c| *c != '\r' && *c != '\n').collect();

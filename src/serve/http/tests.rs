@@ -551,7 +551,7 @@ fn serve_binds_loopback_by_default_and_explains_a_taken_port() {
     let port = server.local_addr().port();
     let source: SiteSource = Arc::new(|| -> Arc<dyn Site> { sample_site() });
     let taken = Options { port, ..Options::default() };
-    let error = Server::start(taken, source, Events::new()).err().expect("the port is taken");
+    let error = Server::start(taken, source, Events::new()).expect_err("the port is taken");
     assert_eq!(error.kind(), ErrorKind::AddrInUse);
     assert_eq!(
         error.to_string(),
@@ -561,4 +561,28 @@ fn serve_binds_loopback_by_default_and_explains_a_taken_port() {
     server.stop();
     assert!(started.elapsed() < Duration::from_secs(2), "stopping took {:?}", started.elapsed());
     assert!(TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).is_err(), "still listening");
+}
+
+#[test]
+fn serve_makes_room_when_the_system_runs_out_of_sockets() {
+    let (server, _events) = start(sample_site());
+    let addr = server.local_addr();
+    let mut idle: Vec<TcpStream> = (0..8).map(|_| connect(addr)).collect();
+    // Let the gather thread take all eight before the accept thread reports a shortage.
+    std::thread::sleep(Duration::from_millis(100));
+    server.signals.short_of_sockets.store(true, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    // The four oldest were closed to make room; the four newest are still waiting.
+    for (n, stream) in idle.iter_mut().enumerate() {
+        if n < 4 {
+            let mut bytes = Vec::new();
+            assert_eq!(stream.read_to_end(&mut bytes).map(|_| bytes.len()).unwrap_or(0), 0, "connection {n}");
+        } else {
+            stream.set_nonblocking(true).unwrap();
+            let still_open = matches!(stream.read(&mut [0u8; 1]), Err(e) if e.kind() == ErrorKind::WouldBlock);
+            assert!(still_open, "connection {n} was closed");
+        }
+    }
+    assert_eq!(get(addr, "/style.css").status, 200);
+    server.stop();
 }
