@@ -130,18 +130,19 @@ impl Server {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let context = Arc::new(Context { site, events: events.clone(), server: id, limits });
 
-        let mut threads = Vec::with_capacity(limits.workers + 2);
+        // Built before the threads, so that if one fails to start, dropping it stops the others.
+        let mut server = Server { local_addr, id, signals, events, threads: Vec::with_capacity(limits.workers + 2) };
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| std::thread::Builder::new().name(name).spawn(f);
-        let accept_signals = Arc::clone(&signals);
-        threads.push(spawn("serve-accept".into(), Box::new(move || accept(listener, pending_tx, &accept_signals)))?);
-        let gather_signals = Arc::clone(&signals);
-        threads
-            .push(spawn("serve-gather".into(), Box::new(move || gather(pending_rx, job_tx, limits, &gather_signals)))?);
+        let signals = Arc::clone(&server.signals);
+        server.threads.push(spawn("serve-accept".into(), Box::new(move || accept(listener, pending_tx, &signals)))?);
+        let signals = Arc::clone(&server.signals);
+        let gather = move || gather(pending_rx, job_tx, limits, &signals);
+        server.threads.push(spawn("serve-gather".into(), Box::new(gather))?);
         for n in 0..limits.workers {
             let (rx, context) = (Arc::clone(&job_rx), Arc::clone(&context));
-            threads.push(spawn(format!("serve-worker-{n}"), Box::new(move || work(&rx, &context)))?);
+            server.threads.push(spawn(format!("serve-worker-{n}"), Box::new(move || work(&rx, &context)))?);
         }
-        Ok(Server { local_addr, id, signals, events, threads })
+        Ok(server)
     }
 
     /// The address actually bound (with the port the system chose when asked for port 0).
@@ -331,7 +332,8 @@ fn work(jobs: &Mutex<Receiver<Job>>, context: &Context) {
                 Err(_) => return,
             }
         };
-        serve(job, context);
+        // A panic here (a bug of ours) costs this request, not the worker.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(job, context)));
     }
 }
 
@@ -365,7 +367,13 @@ fn serve(job: Job, context: &Context) {
                         (Response::text(503, "503 Service Unavailable: too many live-reload listeners"), true)
                     }
                 },
-                Ok(target) => (lookup(&*(context.site)(), &target), with_body),
+                Ok(target) => {
+                    // The site is the rebuild loop's code: a panic in it is answered, not fatal.
+                    let lookup = std::panic::AssertUnwindSafe(|| lookup(&*(context.site)(), &target));
+                    let response = std::panic::catch_unwind(lookup)
+                        .unwrap_or_else(|_| Response::text(500, "500 Internal Server Error: the site panicked"));
+                    (response, with_body)
+                }
             }
         }
     };

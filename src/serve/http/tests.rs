@@ -586,3 +586,27 @@ fn serve_makes_room_when_the_system_runs_out_of_sockets() {
     assert_eq!(get(addr, "/style.css").status, 200);
     server.stop();
 }
+
+/// A site whose code panics on one path.
+struct PanickingSite;
+
+impl Site for PanickingSite {
+    fn file(&self, path: &str) -> Option<Arc<[u8]>> {
+        assert_ne!(path, "boom.html", "the site's own bug");
+        (path == "index.html").then(|| Arc::from(&b"<p>ok</p>"[..]))
+    }
+}
+
+#[test]
+fn serve_keeps_its_workers_when_the_site_panics() {
+    let source: SiteSource = Arc::new(|| -> Arc<dyn Site> { Arc::new(PanickingSite) });
+    let limits = Limits { workers: 2, ..LIMITS };
+    let server = Server::start_with(Options::default(), source, Events::new(), limits).unwrap();
+    let addr = server.local_addr();
+    for _ in 0..5 {
+        let reply = get(addr, "/boom.html");
+        assert_eq!((reply.status, reply.text().as_str()), (500, "500 Internal Server Error: the site panicked\n"));
+    }
+    assert_eq!(get(addr, "/").status, 200);
+    server.stop();
+}
