@@ -64,8 +64,10 @@ struct Limits {
     pending: usize,
     /// Time a client has to send its whole head, from the moment it was accepted.
     head_timeout: Duration,
-    /// Time a worker waits for a client to take its response.
+    /// Time a worker waits for a client to take any more of its response.
     write_timeout: Duration,
+    /// Time a client has to take a whole response, so one reading a trickle cannot keep a worker.
+    response_deadline: Duration,
 }
 
 const LIMITS: Limits = Limits {
@@ -74,6 +76,7 @@ const LIMITS: Limits = Limits {
     pending: 512,
     head_timeout: Duration::from_secs(10),
     write_timeout: Duration::from_secs(10),
+    response_deadline: Duration::from_secs(60),
 };
 
 /// The longest the gather thread sleeps when nothing is happening on its pending connections.
@@ -340,7 +343,7 @@ fn work(jobs: &Mutex<Receiver<Job>>, context: &Context) {
 /// Answer one request and close, or park an event stream.
 fn serve(job: Job, context: &Context) {
     let Job { mut stream, head } = job;
-    if stream.set_nonblocking(false).is_err() || stream.set_write_timeout(Some(context.limits.write_timeout)).is_err() {
+    if stream.set_nonblocking(false).is_err() {
         return;
     }
     let request = head.and_then(|head| request::parse_head(&head));
@@ -356,7 +359,7 @@ fn serve(job: Job, context: &Context) {
             match request::resolve_target(&request.target) {
                 Err(refusal) => (Response::text(refusal.status(), &refusal_text(refusal)), with_body),
                 Ok(target) if is_events(&target) && !with_body => {
-                    let _ = stream.write_all(&events_head());
+                    let _ = write_response(&mut stream, &events_head(), context.limits);
                     return close_gently(stream);
                 }
                 Ok(target) if is_events(&target) => match context.events.attach(stream, &events_head(), context.server)
@@ -378,9 +381,29 @@ fn serve(job: Job, context: &Context) {
         }
     };
     let _ = stream.set_nodelay(true);
-    if stream.write_all(&response.to_bytes(with_body)).is_ok() {
+    if write_response(&mut stream, &response.to_bytes(with_body), context.limits).is_ok() {
         close_gently(stream);
     }
+}
+
+/// Write `bytes`, giving up when the client takes nothing for `write_timeout` or has not taken
+/// everything by `response_deadline`.
+fn write_response(stream: &mut TcpStream, mut bytes: &[u8], limits: Limits) -> io::Result<()> {
+    let deadline = Instant::now() + limits.response_deadline;
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left.min(limits.write_timeout)))?;
+        match stream.write(&bytes[..bytes.len().min(256 * 1024)]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn refusal_text(refusal: Refusal) -> String {

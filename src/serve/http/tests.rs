@@ -610,3 +610,49 @@ fn serve_keeps_its_workers_when_the_site_panics() {
     assert_eq!(get(addr, "/").status, 200);
     server.stop();
 }
+
+#[test]
+fn serve_lets_go_of_clients_that_do_not_read_their_response() {
+    // Far more than the socket buffers on both sides hold.
+    let big = vec![b'x'; 32 << 20];
+    let site = MemorySite::new(&[("big.bin", &big), ("style.css", b"body {}")]);
+    let limits = Limits {
+        workers: 1,
+        write_timeout: Duration::from_millis(300),
+        response_deadline: Duration::from_secs(1),
+        ..LIMITS
+    };
+    let (server, _events) = start_with(site, limits);
+    let addr = server.local_addr();
+    let started = Instant::now();
+    // One client never reads; the next reads a trickle, so each write makes a little progress.
+    let mut stalled = connect(addr);
+    stalled.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+    let mut trickle = connect(addr);
+    trickle.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+    let served = Arc::new(AtomicBool::new(false));
+    let reader = std::thread::spawn({
+        let served = Arc::clone(&served);
+        move || {
+            let mut total = 0;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                // A trickle until the other request is served, then whatever is left, at once.
+                if !served.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                match trickle.read(&mut buf) {
+                    Ok(0) | Err(_) => return total,
+                    Ok(n) => total += n,
+                }
+            }
+        }
+    });
+    // The single worker gets free for this one within both limits.
+    assert_eq!(get(addr, "/style.css").text(), "body {}");
+    served.store(true, Ordering::SeqCst);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(reader.join().unwrap() < big.len(), "the trickling client got everything");
+    drop(stalled);
+    server.stop();
+}
