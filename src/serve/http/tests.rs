@@ -656,3 +656,21 @@ fn serve_lets_go_of_clients_that_do_not_read_their_response() {
     drop(stalled);
     server.stop();
 }
+
+#[test]
+fn serve_refuses_listeners_past_the_limit_until_one_leaves() {
+    let (server, events) = start(sample_site());
+    let addr = server.local_addr();
+    let mut listeners: Vec<Listener> = (0..events::MAX_LISTENERS).map(|_| Listener::open(addr)).collect();
+    wait_for(|| events.connected() == events::MAX_LISTENERS);
+    let refused = get(addr, "/__themata/events");
+    assert_eq!(refused.status, 503);
+    assert_eq!(events.connected(), events::MAX_LISTENERS);
+    drop(listeners.pop());
+    wait_for(|| events.connected() == events::MAX_LISTENERS - 1);
+    let mut newcomer = Listener::open(addr);
+    events.send("ok", "");
+    assert_eq!(newcomer.next().0, "ok");
+    assert_eq!(listeners[0].next().0, "ok");
+    server.stop();
+}
