@@ -24,7 +24,7 @@
     overlay.textContent = e.data;
     const close = document.createElement("button");
     close.type = "button";
-    close.textContent = "×";
+    close.textContent = "\u00d7";
     close.setAttribute("aria-label", "Dismiss");
     close.style.cssText = "position:absolute;top:.4em;right:.6em;font:20px monospace;color:inherit;background:none;border:0;cursor:pointer";
     close.onclick = clear;
