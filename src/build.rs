@@ -78,24 +78,75 @@ pub struct Built {
 /// and every diagnostic it would report, without touching the disk. Fails only when the
 /// configuration cannot be read.
 pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildFailure> {
+    build_in_memory_cached(options, &mut Cache::default())
+}
+
+/// What a build keeps for the next one in the same process (`serve`): parsed files, rendered
+/// Markdown, and the templates with the pages they rendered. Whatever is reused is exactly
+/// what a cold build would compute again; `site.toml` changing empties the cache.
+#[derive(Default)]
+pub struct Cache {
+    config_stamp: u64,
+    site: crate::site::Cache,
+    templates: Option<(u64, std::sync::Arc<Templates>)>,
+}
+
+/// A fingerprint of files by path, size and modification time.
+fn stamp(dirs: &[PathBuf]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for dir in dirs {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+            entry.path().hash(&mut h);
+            if let Ok(meta) = entry.metadata() {
+                meta.len().hash(&mut h);
+                meta.modified().ok().hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// [`build_in_memory`], reusing and refilling `cache`.
+pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Result<Built, BuildFailure> {
     let mut clock = Clock { last: Instant::now(), timings: Vec::new() };
     let config = Config::load(&options.root, &options.overrides).map_err(|mut diagnostics| {
         diagnostics::sort(&mut diagnostics);
         BuildFailure { diagnostics }
     })?;
+    let config_stamp = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::fs::read(options.root.join("site.toml")).ok().hash(&mut h);
+        format!("{:?}", options.overrides).hash(&mut h);
+        h.finish()
+    };
+    if config_stamp != cache.config_stamp {
+        *cache = Cache { config_stamp, ..Cache::default() };
+    }
     let mut diagnostics = Vec::new();
-    let templates = match Templates::load(&config) {
-        Ok(templates) => Some(templates),
-        Err(mut problems) => {
-            diagnostics.append(&mut problems);
-            None
-        }
+    let template_dirs = [config.root.join("themes").join(&config.theme).join("templates"), config.root.join("templates")];
+    let template_stamp = stamp(&template_dirs);
+    let templates = match &cache.templates {
+        Some((stamp, templates)) if *stamp == template_stamp => Some(templates.clone()),
+        _ => match Templates::load(&config) {
+            Ok(templates) => {
+                let templates = std::sync::Arc::new(templates);
+                cache.templates = Some((template_stamp, templates.clone()));
+                Some(templates)
+            }
+            Err(mut problems) => {
+                cache.templates = None;
+                diagnostics.append(&mut problems);
+                None
+            }
+        },
     };
     if let Err(e) = guard_output(&config) {
         diagnostics.push(e);
     }
     clock.lap("config");
-    let site = Site::load(config, &mut diagnostics);
+    let site = Site::load_cached(config, &mut diagnostics, &mut cache.site);
     clock.lap("content");
     let output = templates.map(|templates| {
         let (mut files, mut problems) = render::render_site(&site, &templates);
@@ -186,7 +237,7 @@ fn extra_files(site: &Site, html: &[OutputFile], diagnostics: &mut Vec<Diagnosti
     files.push(feeds::sitemap(site, html));
     files.extend(feeds::all_feeds(site));
     files.push(feeds::robots(site));
-    files.push(OutputFile { path: "highlight.css".to_string(), bytes: markdown::highlight_css().into_bytes() });
+    files.push(OutputFile { path: "highlight.css".to_string(), bytes: markdown::highlight_css().into_bytes().into() });
     let taken: std::collections::HashSet<&str> = html.iter().map(|f| f.path.as_str()).collect();
     for page in &site.pages {
         for alias in &page.source.meta.aliases {

@@ -249,8 +249,37 @@ pub fn is_ignored(name: &str) -> bool {
         || (name.starts_with('#') && name.ends_with('#'))
 }
 
+/// Parsed files kept between builds, keyed by path, valid while size, modification time and
+/// kind (a `README.md` is a section only without an `_index.md` beside it) are unchanged.
+#[derive(Default)]
+pub struct FileCache(std::collections::HashMap<PathBuf, CachedFile>);
+
+struct CachedFile {
+    len: u64,
+    modified: std::time::SystemTime,
+    kind: Kind,
+    page: SourcePage,
+    problems: Vec<Diagnostic>,
+}
+
+/// Size and modification time of a file; the size also mixes in the inode on Unix, so that an
+/// editor's save-by-rename is seen even within one clock tick.
+fn file_stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let len = meta.len() ^ std::os::unix::fs::MetadataExt::ino(&meta).rotate_left(40);
+    #[cfg(not(unix))]
+    let len = meta.len();
+    Some((len, meta.modified().ok()?))
+}
+
 /// Walk and read `content/`.
 pub fn load(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Content {
+    load_cached(config, diagnostics, &mut FileCache::default())
+}
+
+/// [`load`], reading again only the files that changed since `cache` was filled.
+pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &mut FileCache) -> Content {
     let root = config.content_dir();
     let boilerplate = match Boilerplate::defaults().with_extra(&config.gitbook.boilerplate) {
         Ok(rules) => rules,
@@ -298,6 +327,7 @@ pub fn load(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Content {
         .map(|(_, rel)| parent(rel).to_string())
         .collect();
 
+    let previous = &cache.0;
     let results: Vec<Loaded> = markdown
         .par_iter()
         .map(|(path, rel)| {
@@ -318,13 +348,29 @@ pub fn load(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Content {
             } else {
                 Kind::Page
             };
+            let stamp = file_stamp(path);
+            if let (Some((len, modified)), Some(cached)) = (stamp, previous.get(path)) {
+                if cached.len == len && cached.modified == modified && cached.kind == kind {
+                    return Loaded::Page(Box::new(cached.page.clone()), cached.problems.clone());
+                }
+            }
             load_page(config, &boilerplate, path, rel, kind)
         })
         .collect();
+    let mut next = std::collections::HashMap::new();
 
-    for result in results {
+    for ((path, _), result) in markdown.iter().zip(results) {
         match result {
             Loaded::Page(page, mut problems) => {
+                // A file that changes while it is read is read again next time: keep the stamp
+                // only when it is older than a moment ago.
+                if let Some((len, modified)) = file_stamp(path) {
+                    let settled = modified.elapsed().is_ok_and(|age| age > std::time::Duration::from_millis(10));
+                    if settled {
+                        let cached = CachedFile { len, modified, kind: page.kind, page: (*page).clone(), problems: problems.clone() };
+                        next.insert(path.clone(), cached);
+                    }
+                }
                 diagnostics.append(&mut problems);
                 content.pages.push(*page);
             }
@@ -334,6 +380,7 @@ pub fn load(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Content {
             Loaded::Failed(mut problems) => diagnostics.append(&mut problems),
         }
     }
+    cache.0 = next;
     content
 }
 

@@ -53,7 +53,7 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
         xml.push_str("  </url>\n");
     }
     xml.push_str("</urlset>\n");
-    OutputFile { path: "sitemap.xml".to_string(), bytes: xml.into_bytes() }
+    OutputFile { path: "sitemap.xml".to_string(), bytes: xml.into_bytes().into() }
 }
 
 /// An Atom feed of `pages` (already newest first), written at `feed_path` (a site path).
@@ -117,7 +117,7 @@ pub fn atom(site: &Site, feed_path: &str, title: &str, page_numbers: &[usize]) -
         xml.push_str("  </entry>\n");
     }
     xml.push_str("</feed>\n");
-    OutputFile { path: feed_path.trim_start_matches('/').to_string(), bytes: xml.into_bytes() }
+    OutputFile { path: feed_path.trim_start_matches('/').to_string(), bytes: xml.into_bytes().into() }
 }
 
 /// Every feed of the site: `/atom.xml` and, where the taxonomy asks, `/<taxonomy>/<term>/atom.xml`.
@@ -143,7 +143,7 @@ pub fn robots(site: &Site) -> OutputFile {
     let sitemap = encode_url(&site.config.url("/sitemap.xml"));
     OutputFile {
         path: "robots.txt".to_string(),
-        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n").into_bytes(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n").into_bytes().into(),
     }
 }
 

@@ -93,7 +93,7 @@ fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Wri
     files.par_iter().try_for_each(|file| {
         let path = staging.join(&file.path);
         crate::progress::tick();
-        std::fs::write(&path, &file.bytes).map_err(io_error(&path))
+        std::fs::write(&path, &*file.bytes).map_err(io_error(&path))
     })?;
     copies.par_iter().try_for_each(|copy| {
         let path = staging.join(&copy.to);
@@ -157,7 +157,7 @@ mod tests {
         let out = dir.path().join("public");
         std::fs::create_dir_all(out.join("stale")).unwrap();
         std::fs::write(out.join("stale/index.html"), "old").unwrap();
-        let files = vec![OutputFile { path: "index.html".into(), bytes: b"new".to_vec() }];
+        let files = vec![OutputFile { path: "index.html".into(), bytes: b"new".to_vec().into() }];
         write(&out, &files, &[]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "new");
         assert!(!out.join("stale").exists());
@@ -172,8 +172,8 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("keep.html"), "old").unwrap();
         let files = vec![
-            OutputFile { path: "ok.html".into(), bytes: vec![] },
-            OutputFile { path: "../escape.html".into(), bytes: vec![] },
+            OutputFile { path: "ok.html".into(), bytes: Vec::new().into() },
+            OutputFile { path: "../escape.html".into(), bytes: Vec::new().into() },
         ];
         assert!(matches!(write(&out, &files, &[]), Err(WriteError::UnsafePath(_))));
         assert_eq!(std::fs::read_to_string(out.join("keep.html")).unwrap(), "old");

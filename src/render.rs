@@ -25,11 +25,57 @@ fn round2(x: f64) -> f64 {
 #[derive(Debug, Clone)]
 pub struct OutputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+/// A template context that also hashes what goes into it, so that a page whose context is the
+/// same as in the previous build need not be rendered again.
+pub struct Ctx {
+    tera: tera::Context,
+    hash: std::collections::hash_map::DefaultHasher,
+}
+
+/// Feeds serialized bytes into a hasher.
+struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(self.0, bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Ctx {
+    fn new() -> Ctx {
+        Ctx { tera: tera::Context::new(), hash: Default::default() }
+    }
+
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.tera.insert(key, value);
+        std::hash::Hash::hash(key, &mut self.hash);
+        // Serializing our own view structs cannot fail.
+        let _ = serde_json::to_writer(HashWriter(&mut self.hash), value);
+    }
+
+    fn key(&self) -> u64 {
+        std::hash::Hasher::finish(&self.hash)
+    }
+}
+
+/// Rendered pages kept between builds: (template, context hash) → HTML. Valid as long as the
+/// templates are the same, so it lives inside [`Templates`].
+#[derive(Default)]
+struct RenderCache {
+    entries: std::sync::Mutex<std::collections::HashMap<(String, u64), (std::sync::Arc<str>, u64)>>,
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {
+    cache: RenderCache,
     tera: tera::Tera,
     /// Template name to the file it was read from, for error messages.
     files: BTreeMap<String, PathBuf>,
@@ -114,11 +160,34 @@ impl Templates {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Templates { tera, files, theme_static: theme_dir.join("static") })
+        Ok(Templates { cache: RenderCache::default(), tera, files, theme_static: theme_dir.join("static") })
     }
 
-    fn render(&self, name: &str, context: &tera::Context, for_page: &str) -> Result<String, Diagnostic> {
-        self.tera.render(name, context).map_err(|e| template_error(&e, &self.files, Some(for_page)))
+    /// Render `name` with `context`, or return what the same template made of the same context
+    /// in an earlier build.
+    fn render(&self, name: &str, context: &Ctx, for_page: &str) -> Result<std::sync::Arc<str>, Diagnostic> {
+        use std::sync::atomic::Ordering;
+        let generation = self.cache.generation.load(Ordering::Relaxed);
+        let key = (name.to_string(), context.key());
+        let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((html, used)) = entries.get_mut(&key) {
+            *used = generation;
+            return Ok(html.clone());
+        }
+        drop(entries);
+        let html: std::sync::Arc<str> =
+            self.tera.render(name, &context.tera).map_err(|e| template_error(&e, &self.files, Some(for_page)))?.into();
+        let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(key, (html.clone(), generation));
+        Ok(html)
+    }
+
+    /// Start a build: entries not used since the previous start are dropped.
+    fn next_generation(&self) {
+        use std::sync::atomic::Ordering;
+        let previous = self.cache.generation.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, (_, used)| *used >= previous);
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -594,8 +663,8 @@ impl<'a> Views<'a> {
             .collect()
     }
 
-    fn globals(&self, current_path: &str) -> tera::Context {
-        let mut context = tera::Context::new();
+    fn globals(&self, current_path: &str) -> Ctx {
+        let mut context = Ctx::new();
         let config = self.config;
         context.insert(
             "config",
@@ -652,6 +721,7 @@ impl<'a> Views<'a> {
 
 /// Render every HTML page of the site. Errors name the template file and the page.
 pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    templates.next_generation();
     let year =
         site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
     let views = Views { site, config: &site.config, year };
@@ -716,7 +786,7 @@ pub fn file_for(site_path: &str) -> String {
 
 fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
     let site = views.site;
-    let html = |path: &str, text: String| OutputFile { path: file_for(path), bytes: text.into_bytes() };
+    let html = |path: &str, text: std::sync::Arc<str>| OutputFile { path: file_for(path), bytes: text.into() };
     match *job {
         Job::Page(number) => {
             let page = &site.pages[number];
@@ -850,20 +920,20 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
                 }),
             );
             let page = html("/graph/", templates.render("graph.html", &context, "/graph/")?);
-            let json = OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes() };
+            let json = OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes().into() };
             let css =
-                OutputFile { path: "graph.css".to_string(), bytes: crate::graph::default_css().as_bytes().to_vec() };
+                OutputFile { path: "graph.css".to_string(), bytes: crate::graph::default_css().as_bytes().into() };
             Ok(vec![page, json, css])
         }
         Job::NotFound => {
             let context = views.globals("/404.html");
             let text = templates.render("404.html", &context, "404.html")?;
-            Ok(vec![OutputFile { path: "404.html".to_string(), bytes: text.into_bytes() }])
+            Ok(vec![OutputFile { path: "404.html".to_string(), bytes: text.into() }])
         }
     }
 }
 
-fn insert_home_extras(views: &Views, context: &mut tera::Context) {
+fn insert_home_extras(views: &Views, context: &mut Ctx) {
     let site = views.site;
     context.insert("themes", &views.topic_summaries());
     let latest: Vec<PageView> = site.latest(10).into_iter().map(|n| views.page(n, false)).collect();
@@ -906,5 +976,5 @@ pub fn redirect(site_path: &str, target: &str) -> OutputFile {
     );
     let path =
         if site_path.ends_with('/') { file_for(site_path) } else { site_path.trim_start_matches('/').to_string() };
-    OutputFile { path, bytes: text.into_bytes() }
+    OutputFile { path, bytes: text.into_bytes().into() }
 }

@@ -6,6 +6,8 @@
 //! results are collected in page order, so the model is the same on every run.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -17,6 +19,14 @@ use crate::markdown::{self, LinkKind, Rendered};
 use crate::slug::slugify;
 use crate::text;
 use crate::topics;
+
+/// What one build keeps for the next (see [`Site::load_cached`]).
+#[derive(Default)]
+pub struct Cache {
+    files: content::FileCache,
+    /// Source path → (key of its text and link targets, rendered Markdown, its problems).
+    markdown: std::collections::HashMap<String, (u64, Arc<Rendered>, Vec<Diagnostic>)>,
+}
 
 /// Related articles shown on each article.
 const RELATED_COUNT: usize = 5;
@@ -30,7 +40,8 @@ pub struct Page {
     pub source: SourcePage,
     /// Site path without the base path: `/articles/x/`.
     pub path: String,
-    pub rendered: Rendered,
+    /// Shared with the rebuild cache of `serve`, which keeps it while the Markdown is unchanged.
+    pub rendered: Arc<Rendered>,
     /// The description, or the start of the text cut by characters.
     pub summary: String,
     /// The section this page (or section) belongs to.
@@ -135,7 +146,14 @@ pub struct Site {
 impl Site {
     /// Load, index and render the content of the site described by `config`.
     pub fn load(config: Config, diagnostics: &mut Vec<Diagnostic>) -> Site {
-        let mut content = content::load(&config, diagnostics);
+        Site::load_cached(config, diagnostics, &mut Cache::default())
+    }
+
+    /// [`Site::load`], reusing what `cache` kept from the previous build: files whose size and
+    /// modification time are unchanged are not read again, and Markdown whose text and link
+    /// targets are unchanged is not rendered again. The result is the same as a cold load.
+    pub fn load_cached(config: Config, diagnostics: &mut Vec<Diagnostic>, cache: &mut Cache) -> Site {
+        let mut content = content::load_cached(&config, diagnostics, &mut cache.files);
         if !config.drafts {
             content.pages.retain(|p| !p.meta.draft);
         }
@@ -156,17 +174,50 @@ impl Site {
                 .collect(),
         );
 
+        // Everything outside a page that its rendering reads: where links lead, which files
+        // exist, which glossary terms there are, how broken links are reported.
+        let signature = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            config.base_url.hash(&mut h);
+            config.allow_broken.hash(&mut h);
+            for (page, path) in content.pages.iter().zip(&index.paths) {
+                (&page.rel, path, &page.meta.title, &page.meta.term_aliases).hash(&mut h);
+            }
+            for asset in &content.assets {
+                asset.rel.hash(&mut h);
+            }
+            h.finish()
+        };
         crate::progress::stage("markdown", content.pages.len());
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = content
+        let previous = &cache.markdown;
+        let rendered: Vec<(u64, Arc<Rendered>, Vec<Diagnostic>)> = content
             .pages
             .par_iter()
             .zip(&index.paths)
             .map(|(page, path)| {
-                let result = render_page(&config, &index, &glossary, page, path);
+                let key = {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (signature, &page.rel, &page.body, page.body_line_offset, &page.display).hash(&mut h);
+                    h.finish()
+                };
+                let result = match previous.get(&page.rel) {
+                    Some((k, rendered, problems)) if *k == key => (key, rendered.clone(), problems.clone()),
+                    _ => {
+                        let (rendered, problems) = render_page(&config, &index, &glossary, page, path);
+                        (key, Arc::new(rendered), problems)
+                    }
+                };
                 crate::progress::tick();
                 result
             })
             .collect();
+        cache.markdown = content
+            .pages
+            .iter()
+            .zip(&rendered)
+            .map(|(page, (key, rendered, problems))| (page.rel.clone(), (*key, rendered.clone(), problems.clone())))
+            .collect();
+        let rendered = rendered.into_iter().map(|(_, rendered, problems)| (rendered, problems));
 
         let mut pages = Vec::with_capacity(content.pages.len());
         for ((source, (rendered, mut problems)), path) in content.pages.into_iter().zip(rendered).zip(index.paths) {
