@@ -125,7 +125,8 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
         *cache = Cache { config_stamp, ..Cache::default() };
     }
     let mut diagnostics = Vec::new();
-    let template_dirs = [config.root.join("themes").join(&config.theme).join("templates"), config.root.join("templates")];
+    let template_dirs =
+        [config.root.join("themes").join(&config.theme).join("templates"), config.root.join("templates")];
     let template_stamp = stamp(&template_dirs);
     let templates = match &cache.templates {
         Some((stamp, templates)) if *stamp == template_stamp => Some(templates.clone()),

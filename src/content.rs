@@ -367,7 +367,13 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
                 if let Some((len, modified)) = file_stamp(path) {
                     let settled = modified.elapsed().is_ok_and(|age| age > std::time::Duration::from_millis(10));
                     if settled {
-                        let cached = CachedFile { len, modified, kind: page.kind, page: (*page).clone(), problems: problems.clone() };
+                        let cached = CachedFile {
+                            len,
+                            modified,
+                            kind: page.kind,
+                            page: (*page).clone(),
+                            problems: problems.clone(),
+                        };
                         next.insert(path.clone(), cached);
                     }
                 }

@@ -69,9 +69,12 @@ impl Ctx {
 /// templates are the same, so it lives inside [`Templates`].
 #[derive(Default)]
 struct RenderCache {
-    entries: std::sync::Mutex<std::collections::HashMap<(String, u64), (std::sync::Arc<str>, u64)>>,
+    /// (template, context hash) → (HTML, the build that last used it).
+    entries: std::sync::Mutex<std::collections::HashMap<(String, u64), CachedHtml>>,
     generation: std::sync::atomic::AtomicU64,
 }
+
+type CachedHtml = (std::sync::Arc<str>, u64);
 
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {

@@ -34,9 +34,15 @@ fn warm_rebuilds_equal_cold_builds_after_every_step() {
     let site = Site::new()
         .page("_index.md", "---\ntitle: 首页\n---\n欢迎。\n")
         .page("articles/_index.md", "---\ntitle: 文章\n---\n")
-        .page("themes/skills.md", "---\ntitle: 技能失效\nkeywords:\n  - { phrase: 外围技能, weight: 3 }\n  - PRD\n---\n导言。\n")
+        .page(
+            "themes/skills.md",
+            "---\ntitle: 技能失效\nkeywords:\n  - { phrase: 外围技能, weight: 3 }\n  - PRD\n---\n导言。\n",
+        )
         .page("glossary/prd.md", "---\ntitle: PRD\naliases: [需求文档]\n---\n定义。\n")
-        .page("articles/a.md", &page("甲", "2024-01-01", "AI, 中级", "## 外围技能\n\n外围技能失效，PRD 也是。见[[乙]]。"))
+        .page(
+            "articles/a.md",
+            &page("甲", "2024-01-01", "AI, 中级", "## 外围技能\n\n外围技能失效，PRD 也是。见[[乙]]。"),
+        )
         .page("articles/b.md", &page("乙", "2024-01-02", "AI", "正文提到需求文档。见[甲](a.md#外围技能)。"))
         .page("articles/img/x.png", "png");
     let options = BuildOptions { root: site.root().to_path_buf(), ..BuildOptions::default() };
@@ -45,29 +51,63 @@ fn warm_rebuilds_equal_cold_builds_after_every_step() {
     let steps: Vec<Step> = vec![
         ("first build", Box::new(|_| {})),
         ("nothing changed", Box::new(|_| {})),
-        ("edit a body", Box::new(|s| s.write("content/articles/b.md", &page("乙", "2024-01-02", "AI", "改过的正文。见[甲](a.md#外围技能)。")))),
-        ("change tags", Box::new(|s| s.write("content/articles/b.md", &page("乙", "2024-01-02", "AI, To B, 新标签", "改过的正文。")))),
-        ("retitle a wikilink target", Box::new(|s| s.write("content/articles/b.md", &page("乙二", "2024-01-02", "AI", "正文。")))),
-        ("add a page", Box::new(|s| s.write("content/articles/c.md", &page("丙", "2024-01-03", "AI", "外围技能与 PRD 的外围技能。")))),
+        (
+            "edit a body",
+            Box::new(|s| {
+                s.write("content/articles/b.md", &page("乙", "2024-01-02", "AI", "改过的正文。见[甲](a.md#外围技能)。"))
+            }),
+        ),
+        (
+            "change tags",
+            Box::new(|s| {
+                s.write("content/articles/b.md", &page("乙", "2024-01-02", "AI, To B, 新标签", "改过的正文。"))
+            }),
+        ),
+        (
+            "retitle a wikilink target",
+            Box::new(|s| s.write("content/articles/b.md", &page("乙二", "2024-01-02", "AI", "正文。"))),
+        ),
+        (
+            "add a page",
+            Box::new(|s| {
+                s.write("content/articles/c.md", &page("丙", "2024-01-03", "AI", "外围技能与 PRD 的外围技能。"))
+            }),
+        ),
         ("add a glossary term", Box::new(|s| s.write("content/glossary/ai.md", "---\ntitle: 外围技能\n---\n定义。\n"))),
-        ("rename a page", Box::new(|s| {
-            std::fs::rename(s.root().join("content/articles/c.md"), s.root().join("content/articles/c2.md")).unwrap()
-        })),
-        ("add a folder", Box::new(|s| s.write("content/notes/deep/n.md", &page("笔记", "2024-02-01", "随笔", "笔记。")))),
+        (
+            "rename a page",
+            Box::new(|s| {
+                std::fs::rename(s.root().join("content/articles/c.md"), s.root().join("content/articles/c2.md"))
+                    .unwrap()
+            }),
+        ),
+        (
+            "add a folder",
+            Box::new(|s| s.write("content/notes/deep/n.md", &page("笔记", "2024-02-01", "随笔", "笔记。"))),
+        ),
         ("remove the folder", Box::new(|s| std::fs::remove_dir_all(s.root().join("content/notes")).unwrap())),
-        ("edit a template", Box::new(|s| {
-            let path = s.root().join("themes/default/templates/page.html");
-            let text = std::fs::read_to_string(&path).unwrap().replace("</article>", "<!-- changed --></article>");
-            std::fs::write(path, text).unwrap();
-        })),
-        ("override a template", Box::new(|s| s.write("templates/404.html", "<!doctype html><title>没有</title><p>没有这个页面</p>\n"))),
+        (
+            "edit a template",
+            Box::new(|s| {
+                let path = s.root().join("themes/default/templates/page.html");
+                let text = std::fs::read_to_string(&path).unwrap().replace("</article>", "<!-- changed --></article>");
+                std::fs::write(path, text).unwrap();
+            }),
+        ),
+        (
+            "override a template",
+            Box::new(|s| s.write("templates/404.html", "<!doctype html><title>没有</title><p>没有这个页面</p>\n")),
+        ),
         ("edit a stylesheet", Box::new(|s| s.write("static/extra.css", "body{}\n"))),
         ("add an asset", Box::new(|s| s.write("content/articles/img/y.png", "png2"))),
         ("break a file", Box::new(|s| s.write("content/articles/a.md", "---\ntitle: [坏\n---\n"))),
         ("fix it", Box::new(|s| s.write("content/articles/a.md", &page("甲", "2024-01-01", "AI", "修好了。")))),
         ("delete a page", Box::new(|s| std::fs::remove_file(s.root().join("content/articles/c2.md")).unwrap())),
         ("change site.toml", Box::new(|s| s.write("site.toml", &format!("{}paginate_by = 1\n", support::SITE_TOML)))),
-        ("edit after the config change", Box::new(|s| s.write("content/articles/a.md", &page("甲", "2024-01-01", "AI", "又改了。")))),
+        (
+            "edit after the config change",
+            Box::new(|s| s.write("content/articles/a.md", &page("甲", "2024-01-01", "AI", "又改了。"))),
+        ),
     ];
     for (name, step) in &steps {
         step(&site);
