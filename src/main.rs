@@ -44,6 +44,24 @@ enum Command {
         #[arg(long)]
         allow_broken: bool,
     },
+    /// Build the site into memory, serve it on this machine, and rebuild on every change.
+    Serve {
+        /// Port to listen on (0: any free port).
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Interface to listen on; only this machine can connect unless another is named.
+        #[arg(long, short = 'i', default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long, short = 'O')]
+        open: bool,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Poll the sources instead of using file notifications (network and container mounts).
+        #[arg(long)]
+        poll: bool,
+    },
     /// Start a new page under content/ with front matter to fill in.
     New {
         /// Path under content/, such as articles/my-note.md.
@@ -104,6 +122,16 @@ fn main() -> ExitCode {
             let overrides = Overrides { base_url, output_dir, drafts, allow_broken };
             let options = BuildOptions { root: cli.root, overrides, strict };
             run_build(&options, timings)
+        }
+        Command::Serve { port, interface, open, drafts, poll } => {
+            let options = themata::serve::ServeOptions { root: cli.root, interface, port, drafts, poll, open };
+            match themata::serve::run(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::New { path, title } => {
             match themata::new::new_page(&cli.root, &path, title.as_deref(), &themata::new::today()) {

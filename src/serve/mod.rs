@@ -5,3 +5,223 @@
 //! (reload, new stylesheet, build errors) to open browser tabs.
 
 pub mod http;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use crate::build::{BuildOptions, Cache, build_in_memory_cached};
+use crate::config::Overrides;
+use crate::diagnostics::{Diagnostic, Report};
+
+/// What `themata serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub interface: IpAddr,
+    pub port: u16,
+    pub drafts: bool,
+    /// Poll the sources instead of relying on the system's file notifications.
+    pub poll: bool,
+    /// Open the site in the default browser once it is built.
+    pub open: bool,
+}
+
+/// Best effort: the platform's "open this URL" command.
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).spawn()
+    } else if cfg!(windows) {
+        std::process::Command::new("cmd").args(["/C", "start", "", url]).spawn()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).spawn()
+    };
+    if let Err(e) = command {
+        eprintln!("could not open a browser ({e}); open {url} yourself");
+    }
+}
+
+/// The built site in memory: output path → bytes.
+#[derive(Default)]
+pub struct Snapshot {
+    files: HashMap<String, Arc<[u8]>>,
+}
+
+impl http::Site for Snapshot {
+    fn file(&self, path: &str) -> Option<Arc<[u8]>> {
+        self.files.get(path).cloned()
+    }
+}
+
+/// Builds the site again and again, keeping a cache between builds, and says what changed.
+pub struct Rebuilder {
+    options: BuildOptions,
+    cache: Cache,
+    current: Arc<RwLock<Arc<Snapshot>>>,
+    /// Whether the last build failed (the browsers show its errors).
+    failing: bool,
+}
+
+/// What one rebuild did.
+pub enum Outcome {
+    /// The site changed: these output paths are new, changed or gone.
+    Changed(Vec<String>),
+    Unchanged,
+    /// The build failed: the previous site is still served.
+    Failed(Vec<Diagnostic>),
+}
+
+impl Rebuilder {
+    /// A rebuilder for the site at `root` served at `base_url`.
+    pub fn new(root: PathBuf, base_url: String, drafts: bool) -> Rebuilder {
+        let overrides = Overrides { base_url: Some(base_url), output_dir: None, drafts, allow_broken: false };
+        Rebuilder {
+            options: BuildOptions { root, overrides, strict: false },
+            cache: Cache::default(),
+            current: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
+            failing: false,
+        }
+    }
+
+    /// The snapshot being served, for the HTTP server.
+    pub fn current(&self) -> Arc<RwLock<Arc<Snapshot>>> {
+        self.current.clone()
+    }
+
+    /// Build, and swap the new site in when the build succeeded.
+    pub fn rebuild(&mut self) -> Outcome {
+        let built = match build_in_memory_cached(&self.options, &mut self.cache) {
+            Ok(built) => built,
+            Err(failure) => {
+                self.failing = true;
+                return Outcome::Failed(failure.diagnostics);
+            }
+        };
+        let errors: Vec<Diagnostic> = built.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        let Some((files, copies)) = built.output.filter(|_| errors.is_empty()) else {
+            self.failing = true;
+            let mut all = built.diagnostics;
+            crate::diagnostics::sort(&mut all);
+            return Outcome::Failed(all);
+        };
+        let mut next: HashMap<String, Arc<[u8]>> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
+        let previous = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        for copy in copies {
+            // Copies are re-read each time: they are few (theme files, images) and may change.
+            match std::fs::read(&copy.from) {
+                Ok(bytes) => {
+                    let bytes: Arc<[u8]> = match previous.files.get(&copy.to) {
+                        Some(old) if **old == *bytes => old.clone(),
+                        _ => bytes.into(),
+                    };
+                    next.insert(copy.to, bytes);
+                }
+                Err(e) => {
+                    self.failing = true;
+                    return Outcome::Failed(vec![Diagnostic::error(&copy.from, 0, 0, format!("cannot read: {e}"))]);
+                }
+            }
+        }
+        let mut changed: Vec<String> = next
+            .iter()
+            .filter(|(path, bytes)| previous.files.get(*path).is_none_or(|old| old != *bytes))
+            .map(|(path, _)| path.clone())
+            .chain(previous.files.keys().filter(|path| !next.contains_key(*path)).cloned())
+            .collect();
+        changed.sort();
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files: next });
+        let recovered = std::mem::replace(&mut self.failing, false);
+        if changed.is_empty() && !recovered { Outcome::Unchanged } else { Outcome::Changed(changed) }
+    }
+}
+
+/// Run `themata serve` until the process is stopped.
+pub fn run(options: &ServeOptions) -> Result<(), String> {
+    let host = match options.interface {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    // Bind first, so that the base URL can name the port the system gave.
+    let events = http::Events::new();
+    let placeholder: Arc<RwLock<Arc<Snapshot>>> = Arc::new(RwLock::new(Arc::new(Snapshot::default())));
+    let slot = Arc::new(RwLock::new(placeholder));
+    let source_slot = slot.clone();
+    let source: http::SiteSource = Arc::new(move || {
+        let current = source_slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let snapshot = current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        snapshot as Arc<dyn http::Site>
+    });
+    let server =
+        http::Server::start(http::Options { interface: options.interface, port: options.port }, source, events.clone())
+            .map_err(|e| format!("cannot listen on {host}:{}: {e}", options.port))?;
+    let port = server.local_addr().port();
+    let base_url = format!("http://{host}:{port}");
+    let mut rebuilder = Rebuilder::new(options.root.clone(), base_url.clone(), options.drafts);
+    *slot.write().unwrap_or_else(|e| e.into_inner()) = rebuilder.current();
+    let mut report = Report::new(&options.root, Report::color_wanted());
+    let mut plain = Report::new(&options.root, false);
+
+    // Watch before the first build, so that no change made while it runs is missed.
+    let mut watch =
+        watch::Watch::start(&options.root, options.poll).map_err(|e| format!("cannot watch the sources: {e}"))?;
+    let started = std::time::Instant::now();
+    let outcome = rebuilder.rebuild();
+    announce(&outcome, &events, &mut report, &mut plain, started.elapsed());
+    println!("Serving {} at {base_url}/ (Ctrl+C to stop)", options.root.display());
+    let _ = std::io::stdout().flush();
+    if options.open {
+        open_browser(&format!("{base_url}/"));
+    }
+
+    while let Some(touched) = watch.next_change() {
+        watch.refresh();
+        let started = std::time::Instant::now();
+        let outcome = rebuilder.rebuild();
+        if !matches!(outcome, Outcome::Unchanged) {
+            let what: Vec<String> = touched.iter().take(3).map(|p| p.display().to_string()).collect();
+            eprintln!("Change in {}{}", what.join(", "), if touched.len() > 3 { " …" } else { "" });
+        }
+        announce(&outcome, &events, &mut report, &mut plain, started.elapsed());
+    }
+    drop(server);
+    Ok(())
+}
+
+/// Tell the terminal and the browsers what a rebuild did.
+fn announce(
+    outcome: &Outcome,
+    events: &http::Events,
+    report: &mut Report,
+    plain: &mut Report,
+    took: std::time::Duration,
+) {
+    let ms = took.as_secs_f64() * 1000.0;
+    match outcome {
+        Outcome::Unchanged => {}
+        Outcome::Changed(paths) => {
+            eprintln!("Rebuilt in {ms:.0} ms: {} file(s) changed", paths.len());
+            events.send("ok", "");
+            if !paths.is_empty() && paths.iter().all(|p| p.ends_with(".css")) {
+                for path in paths {
+                    events.send("css", path);
+                }
+            } else {
+                events.send("reload", &serde_json::to_string(paths).unwrap_or_default());
+            }
+        }
+        Outcome::Failed(diagnostics) => {
+            let mut text = String::new();
+            for diagnostic in diagnostics {
+                eprintln!("{}", report.render(diagnostic));
+                text.push_str(&plain.render(diagnostic));
+                text.push('\n');
+            }
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!("Build failed in {ms:.0} ms: {errors} error(s); still serving the last good site");
+            events.send("error", text.trim_end());
+        }
+    }
+}
