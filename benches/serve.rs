@@ -89,8 +89,12 @@ fn main() {
 
     let (body, body_min, body_max) = median(body_edits);
     let (tags, tags_min, tags_max) = median(tag_edits);
-    println!("edit of an article's body → new HTML served: median {body:.1} ms (min {body_min:.1}, max {body_max:.1}, {SAMPLES} samples)");
-    println!("change of an article's tags → new HTML served: median {tags:.1} ms (min {tags_min:.1}, max {tags_max:.1}, {SAMPLES} samples)");
+    println!(
+        "edit of an article's body → new HTML served: median {body:.1} ms (min {body_min:.1}, max {body_max:.1}, {SAMPLES} samples)"
+    );
+    println!(
+        "change of an article's tags → new HTML served: median {tags:.1} ms (min {tags_min:.1}, max {tags_max:.1}, {SAMPLES} samples)"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -91,6 +91,13 @@ pub struct Cache {
     templates: Option<(u64, std::sync::Arc<Templates>)>,
 }
 
+impl Cache {
+    /// The templates of the last build, while they are current.
+    pub fn templates(&self) -> Option<std::sync::Arc<Templates>> {
+        self.templates.as_ref().map(|(_, templates)| templates.clone())
+    }
+}
+
 /// A fingerprint of files by path, size and modification time.
 fn stamp(dirs: &[PathBuf]) -> u64 {
     use std::hash::{Hash, Hasher};

@@ -419,6 +419,12 @@ struct Views<'a> {
 }
 
 impl<'a> Views<'a> {
+    fn new(site: &'a Site) -> Views<'a> {
+        let year =
+            site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
+        Views { site, config: &site.config, year }
+    }
+
     fn url(&self, site_path: &str) -> String {
         self.config.url(site_path)
     }
@@ -722,12 +728,17 @@ impl<'a> Views<'a> {
     }
 }
 
+/// Render the HTML of one page (not a section) of the site.
+pub fn render_page(site: &Site, templates: &Templates, number: usize) -> Result<OutputFile, Diagnostic> {
+    let views = Views::new(site);
+    let mut files = render_job(&views, templates, &Job::Page(number))?;
+    Ok(files.remove(0))
+}
+
 /// Render every HTML page of the site. Errors name the template file and the page.
 pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     templates.next_generation();
-    let year =
-        site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
-    let views = Views { site, config: &site.config, year };
+    let views = Views::new(site);
     let mut jobs: Vec<Job> = Vec::new();
     for (number, page) in site.pages.iter().enumerate() {
         if page.is_section() {

@@ -141,6 +141,9 @@ pub struct Site {
     pub topics: Vec<Topic>,
     /// The section holding the topic themes (`content/themes/_index.md`), if any.
     pub topics_section: Option<usize>,
+    /// How links resolved in this build (kept so that `serve` can render one page again).
+    pub index: Index,
+    pub glossary: markdown::Glossary,
 }
 
 impl Site {
@@ -220,7 +223,9 @@ impl Site {
         let rendered = rendered.into_iter().map(|(_, rendered, problems)| (rendered, problems));
 
         let mut pages = Vec::with_capacity(content.pages.len());
-        for ((source, (rendered, mut problems)), path) in content.pages.into_iter().zip(rendered).zip(index.paths) {
+        for ((source, (rendered, mut problems)), path) in
+            content.pages.into_iter().zip(rendered).zip(index.paths.clone())
+        {
             diagnostics.append(&mut problems);
             let summary = match &source.meta.description {
                 Some(description) => text::truncate(description, SUMMARY_CHARS * 2),
@@ -252,13 +257,17 @@ impl Site {
             home: None,
             topics: Vec::new(),
             topics_section: None,
+            index,
+            glossary,
         };
         crate::progress::stage("graph", 0);
         site.link_sections();
         site.route_terms();
         site.collect_taxonomies(diagnostics);
         site.match_topics(diagnostics);
-        site.check_links(&index.by_path, diagnostics);
+        let by_path = std::mem::take(&mut site.index.by_path);
+        site.check_links(&by_path, diagnostics);
+        site.index.by_path = by_path;
         site.collect_mentions();
         site.relate_articles();
         site
@@ -323,35 +332,62 @@ impl Site {
 
     /// Term routing: taxonomies with `take_from` move matching terms out of their source.
     fn route_terms(&mut self) {
-        let routes: Vec<(String, String, Vec<String>, Option<regex::Regex>)> = self
-            .config
-            .taxonomies
-            .iter()
-            .filter_map(|t| {
-                let source = t.take_from.clone()?;
-                let terms = t.take_terms.iter().map(|term| term_key(term)).collect();
-                // Validated when the configuration was read.
-                let pattern = t.take_pattern.as_deref().and_then(|p| regex::Regex::new(p).ok());
-                Some((source, t.name.clone(), terms, pattern))
-            })
-            .collect();
+        let routes = routes(&self.config);
         if routes.is_empty() {
             return;
         }
         for page in &mut self.pages {
-            let taxonomies = &mut page.source.meta.taxonomies;
-            for (source, target, terms, pattern) in &routes {
-                let Some(list) = taxonomies.get_mut(source) else { continue };
-                let (taken, kept): (Vec<String>, Vec<String>) = list.drain(..).partition(|term| {
-                    let key = term_key(term);
-                    terms.contains(&key) || pattern.as_ref().is_some_and(|p| p.is_match(&key))
+            route_page_terms(&routes, &mut page.source.meta.taxonomies);
+        }
+    }
+
+    /// Render the Markdown of a new version of page `number`, with this build's link targets.
+    pub fn render_markdown(&self, number: usize, source: &SourcePage) -> (Rendered, Vec<Diagnostic>) {
+        render_page(&self.config, &self.index, &self.glossary, source, &self.pages[number].path)
+    }
+
+    /// Put a changed article in place of its previous version without assembling the site
+    /// again: its text, summary and terms are new; what depends on other pages (topics,
+    /// backlinks, related articles) stays as it was until the next full build. `serve` uses this
+    /// to show an edit at once; the full build that follows makes everything exact.
+    pub fn patch_article(&mut self, number: usize, mut source: SourcePage, rendered: Rendered) {
+        let routes = routes(&self.config);
+        route_page_terms(&routes, &mut source.meta.taxonomies);
+        let summary = match &source.meta.description {
+            Some(description) => text::truncate(description, SUMMARY_CHARS * 2),
+            None => text::truncate(&rendered.plain_text, SUMMARY_CHARS),
+        };
+        let mut terms = BTreeMap::new();
+        for taxonomy in &mut self.taxonomies {
+            let aliases: BTreeMap<String, String> =
+                taxonomy.config.aliases.iter().map(|(from, to)| (term_key(from), to.clone())).collect();
+            let Some(written) = source.meta.taxonomies.get(taxonomy.name()) else { continue };
+            let mut numbers = Vec::new();
+            for term in written {
+                let written = crate::text::collapse_whitespace(term.trim());
+                let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                let slug = slugify(&spelling);
+                if slug.is_empty() {
+                    continue;
+                }
+                let found = taxonomy.terms.iter().position(|t| t.slug == slug);
+                let index = found.unwrap_or_else(|| {
+                    taxonomy.terms.push(Term { name: spelling, slug, pages: vec![number] });
+                    taxonomy.terms.len() - 1
                 });
-                *list = kept;
-                if !taken.is_empty() {
-                    taxonomies.entry(target.clone()).or_default().extend(taken);
+                if !numbers.contains(&index) {
+                    numbers.push(index);
                 }
             }
+            if !numbers.is_empty() {
+                terms.insert(taxonomy.config.name.clone(), numbers);
+            }
         }
+        let page = &mut self.pages[number];
+        page.source = source;
+        page.rendered = Arc::new(rendered);
+        page.summary = summary;
+        page.terms = terms;
     }
 
     /// Attach every page to its nearest enclosing section and order each section's pages.
@@ -780,6 +816,39 @@ fn compare(a: &Page, b: &Page, sort_by: SortBy) -> std::cmp::Ordering {
         SortBy::Title => by_title().then_with(by_date),
     };
     first.then_with(by_title).then_with(|| a.source.rel.cmp(&b.source.rel))
+}
+
+/// A term route: (source taxonomy, target taxonomy, folded terms to take, pattern to take).
+type Route = (String, String, Vec<String>, Option<regex::Regex>);
+
+/// The term routes `site.toml` declares (`take_from` with `take_terms` / `take_pattern`).
+fn routes(config: &Config) -> Vec<Route> {
+    config
+        .taxonomies
+        .iter()
+        .filter_map(|t| {
+            let source = t.take_from.clone()?;
+            let terms = t.take_terms.iter().map(|term| term_key(term)).collect();
+            // Validated when the configuration was read.
+            let pattern = t.take_pattern.as_deref().and_then(|p| regex::Regex::new(p).ok());
+            Some((source, t.name.clone(), terms, pattern))
+        })
+        .collect()
+}
+
+/// Move one page's terms along the routes.
+fn route_page_terms(routes: &[Route], taxonomies: &mut BTreeMap<String, Vec<String>>) {
+    for (source, target, terms, pattern) in routes {
+        let Some(list) = taxonomies.get_mut(source) else { continue };
+        let (taken, kept): (Vec<String>, Vec<String>) = list.drain(..).partition(|term| {
+            let key = term_key(term);
+            terms.contains(&key) || pattern.as_ref().is_some_and(|p| p.is_match(&key))
+        });
+        *list = kept;
+        if !taken.is_empty() {
+            taxonomies.entry(target.clone()).or_default().extend(taken);
+        }
+    }
 }
 
 /// The key under which term spellings are the same term: width-folded, lowercase, single spaces.

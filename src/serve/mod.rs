@@ -63,6 +63,8 @@ pub struct Rebuilder {
     current: Arc<RwLock<Arc<Snapshot>>>,
     /// Whether the last build failed (the browsers show its errors).
     failing: bool,
+    /// The model of the last good build, patched by [`Rebuilder::quick`] until the next one.
+    last: Option<crate::site::Site>,
 }
 
 /// What one rebuild did.
@@ -83,7 +85,64 @@ impl Rebuilder {
             cache: Cache::default(),
             current: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
             failing: false,
+            last: None,
         }
+    }
+
+    /// Show an edit of existing articles at once: render just those pages again, with their new
+    /// text and terms, into the served site. Returns None when the change is of another kind
+    /// (a new, renamed or deleted file, a new title or slug, a template...), or when the edit
+    /// has errors; the full [`Rebuilder::rebuild`] that must follow in every case makes the
+    /// whole site exact, including what the edit changes on other pages.
+    pub fn quick(&mut self, touched: &[PathBuf]) -> Option<Vec<String>> {
+        if self.failing {
+            return None;
+        }
+        let templates = self.cache.templates()?;
+        let site = self.last.as_mut()?;
+        let boilerplate = crate::gitbook::Boilerplate::defaults().with_extra(&site.config.gitbook.boilerplate).ok()?;
+        let mut numbers = Vec::new();
+        for path in touched {
+            let rel = path.strip_prefix("content").ok()?.to_str()?.replace('\\', "/");
+            if !rel.ends_with(".md") {
+                return None;
+            }
+            let number = *site.index.by_rel.get(&rel)?;
+            if !site.is_article(number) {
+                return None;
+            }
+            let text = std::fs::read_to_string(self.options.root.join(path)).ok()?;
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+            let display = PathBuf::from("content").join(&rel);
+            let (source, problems) =
+                crate::content::parse_page(&text, &rel, display, crate::content::Kind::Page, &boilerplate);
+            let old = &site.pages[number].source.meta;
+            let same_place = source.meta.title == old.title
+                && source.meta.slug == old.slug
+                && source.meta.aliases == old.aliases
+                && !source.meta.draft;
+            if !same_place || problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            let (rendered, problems) = site.render_markdown(number, &source);
+            if problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            site.patch_article(number, source, rendered);
+            numbers.push(number);
+        }
+        let previous = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut files = previous.files.clone();
+        let mut changed = Vec::new();
+        for number in numbers {
+            let file = crate::render::render_page(site, &templates, number).ok()?;
+            if files.get(&file.path).is_none_or(|old| *old != file.bytes) {
+                changed.push(file.path.clone());
+            }
+            files.insert(file.path, file.bytes);
+        }
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files });
+        Some(changed)
     }
 
     /// The snapshot being served, for the HTTP server.
@@ -133,6 +192,7 @@ impl Rebuilder {
             .collect();
         changed.sort();
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files: next });
+        self.last = Some(built.site);
         let recovered = std::mem::replace(&mut self.failing, false);
         if changed.is_empty() && !recovered { Outcome::Unchanged } else { Outcome::Changed(changed) }
     }
@@ -179,6 +239,16 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
     while let Some(touched) = watch.next_change() {
         watch.refresh();
         let started = std::time::Instant::now();
+        if let Some(changed) = rebuilder.quick(&touched) {
+            if !changed.is_empty() {
+                events.send("reload", &serde_json::to_string(&changed).unwrap_or_default());
+                eprintln!(
+                    "Updated {} page(s) in {:.0} ms; rebuilding the rest",
+                    changed.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+        }
         let outcome = rebuilder.rebuild();
         if !matches!(outcome, Outcome::Unchanged) {
             let what: Vec<String> = touched.iter().take(3).map(|p| p.display().to_string()).collect();
