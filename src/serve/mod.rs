@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::build::{BuildOptions, Cache, build_in_memory_cached};
 use crate::config::Overrides;
@@ -56,15 +56,25 @@ impl http::Site for Snapshot {
     }
 }
 
+/// What the quick path and the full rebuilds share: the site being served, the model it came
+/// from, and whether a change arrived that the build in progress has not seen.
+pub struct Live {
+    current: Arc<RwLock<Arc<Snapshot>>>,
+    /// The model of the last good build, patched by [`Live::quick`] until the next one.
+    last: Option<crate::site::Site>,
+    templates: Option<Arc<crate::render::Templates>>,
+    /// Whether the last build failed (the browsers show its errors).
+    failing: bool,
+    /// A change arrived after the running build started: its result is already out of date.
+    dirty: bool,
+    root: PathBuf,
+}
+
 /// Builds the site again and again, keeping a cache between builds, and says what changed.
 pub struct Rebuilder {
     options: BuildOptions,
     cache: Cache,
-    current: Arc<RwLock<Arc<Snapshot>>>,
-    /// Whether the last build failed (the browsers show its errors).
-    failing: bool,
-    /// The model of the last good build, patched by [`Rebuilder::quick`] until the next one.
-    last: Option<crate::site::Site>,
+    live: Arc<Mutex<Live>>,
 }
 
 /// What one rebuild did.
@@ -74,44 +84,45 @@ pub enum Outcome {
     Unchanged,
     /// The build failed: the previous site is still served.
     Failed(Vec<Diagnostic>),
+    /// A newer change arrived while building; another build follows.
+    Superseded,
 }
 
-impl Rebuilder {
-    /// A rebuilder for the site at `root` served at `base_url`.
-    pub fn new(root: PathBuf, base_url: String, drafts: bool) -> Rebuilder {
-        let overrides = Overrides { base_url: Some(base_url), output_dir: None, drafts, allow_broken: false };
-        Rebuilder {
-            options: BuildOptions { root, overrides, strict: false },
-            cache: Cache::default(),
-            current: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
-            failing: false,
-            last: None,
-        }
-    }
+fn lock(live: &Mutex<Live>) -> std::sync::MutexGuard<'_, Live> {
+    live.lock().unwrap_or_else(|e| e.into_inner())
+}
 
+impl Live {
     /// Show an edit of existing articles at once: render just those pages again, with their new
     /// text and terms, into the served site. Returns None when the change is of another kind
     /// (a new, renamed or deleted file, a new title or slug, a template...), or when the edit
-    /// has errors; the full [`Rebuilder::rebuild`] that must follow in every case makes the
-    /// whole site exact, including what the edit changes on other pages.
+    /// has errors. Either way the change is marked for the full rebuild, which makes the whole
+    /// site exact, including what the edit changes on other pages.
     pub fn quick(&mut self, touched: &[PathBuf]) -> Option<Vec<String>> {
+        self.dirty = true;
         if self.failing {
             return None;
         }
-        let templates = self.cache.templates()?;
+        let templates = self.templates.clone()?;
         let site = self.last.as_mut()?;
         let boilerplate = crate::gitbook::Boilerplate::defaults().with_extra(&site.config.gitbook.boilerplate).ok()?;
         let mut numbers = Vec::new();
         for path in touched {
+            let full = self.root.join(path);
+            let is_markdown = path.extension().is_some_and(|e| e == "md");
+            if !is_markdown && !full.exists() {
+                // A temporary file an editor or `sed -i` wrote and renamed away.
+                continue;
+            }
             let rel = path.strip_prefix("content").ok()?.to_str()?.replace('\\', "/");
-            if !rel.ends_with(".md") {
+            if !is_markdown {
                 return None;
             }
             let number = *site.index.by_rel.get(&rel)?;
             if !site.is_article(number) {
                 return None;
             }
-            let text = std::fs::read_to_string(self.options.root.join(path)).ok()?;
+            let text = std::fs::read_to_string(&full).ok()?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
             let display = PathBuf::from("content").join(&rel);
             let (source, problems) =
@@ -144,30 +155,62 @@ impl Rebuilder {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files });
         Some(changed)
     }
+}
+
+impl Rebuilder {
+    /// A rebuilder for the site at `root` served at `base_url`.
+    pub fn new(root: PathBuf, base_url: String, drafts: bool) -> Rebuilder {
+        let overrides = Overrides { base_url: Some(base_url), output_dir: None, drafts, allow_broken: false };
+        let live = Live {
+            current: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
+            last: None,
+            templates: None,
+            failing: false,
+            dirty: false,
+            root: root.clone(),
+        };
+        Rebuilder {
+            options: BuildOptions { root, overrides, strict: false },
+            cache: Cache::default(),
+            live: Arc::new(Mutex::new(live)),
+        }
+    }
 
     /// The snapshot being served, for the HTTP server.
     pub fn current(&self) -> Arc<RwLock<Arc<Snapshot>>> {
-        self.current.clone()
+        lock(&self.live).current.clone()
     }
 
-    /// Build, and swap the new site in when the build succeeded.
+    /// The state the quick path works on.
+    pub fn live(&self) -> Arc<Mutex<Live>> {
+        self.live.clone()
+    }
+
+    /// Build, and swap the new site in when the build succeeded and no newer change arrived
+    /// while it ran.
     pub fn rebuild(&mut self) -> Outcome {
-        let built = match build_in_memory_cached(&self.options, &mut self.cache) {
+        lock(&self.live).dirty = false;
+        let built = build_in_memory_cached(&self.options, &mut self.cache);
+        let mut live = lock(&self.live);
+        if live.dirty {
+            return Outcome::Superseded;
+        }
+        let built = match built {
             Ok(built) => built,
             Err(failure) => {
-                self.failing = true;
+                live.failing = true;
                 return Outcome::Failed(failure.diagnostics);
             }
         };
         let errors: Vec<Diagnostic> = built.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         let Some((files, copies)) = built.output.filter(|_| errors.is_empty()) else {
-            self.failing = true;
+            live.failing = true;
             let mut all = built.diagnostics;
             crate::diagnostics::sort(&mut all);
             return Outcome::Failed(all);
         };
         let mut next: HashMap<String, Arc<[u8]>> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
-        let previous = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let previous = live.current.read().unwrap_or_else(|e| e.into_inner()).clone();
         for copy in copies {
             // Copies are re-read each time: they are few (theme files, images) and may change.
             match std::fs::read(&copy.from) {
@@ -179,7 +222,7 @@ impl Rebuilder {
                     next.insert(copy.to, bytes);
                 }
                 Err(e) => {
-                    self.failing = true;
+                    live.failing = true;
                     return Outcome::Failed(vec![Diagnostic::error(&copy.from, 0, 0, format!("cannot read: {e}"))]);
                 }
             }
@@ -191,9 +234,10 @@ impl Rebuilder {
             .chain(previous.files.keys().filter(|path| !next.contains_key(*path)).cloned())
             .collect();
         changed.sort();
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files: next });
-        self.last = Some(built.site);
-        let recovered = std::mem::replace(&mut self.failing, false);
+        *live.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot { files: next });
+        live.last = Some(built.site);
+        live.templates = self.cache.templates();
+        let recovered = std::mem::replace(&mut live.failing, false);
         if changed.is_empty() && !recovered { Outcome::Unchanged } else { Outcome::Changed(changed) }
     }
 }
@@ -221,12 +265,13 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
     let base_url = format!("http://{host}:{port}");
     let mut rebuilder = Rebuilder::new(options.root.clone(), base_url.clone(), options.drafts);
     *slot.write().unwrap_or_else(|e| e.into_inner()) = rebuilder.current();
-    let mut report = Report::new(&options.root, Report::color_wanted());
-    let mut plain = Report::new(&options.root, false);
+    let live = rebuilder.live();
 
     // Watch before the first build, so that no change made while it runs is missed.
     let mut watch =
         watch::Watch::start(&options.root, options.poll).map_err(|e| format!("cannot watch the sources: {e}"))?;
+    let mut report = Report::new(&options.root, Report::color_wanted());
+    let mut plain = Report::new(&options.root, false);
     let started = std::time::Instant::now();
     let outcome = rebuilder.rebuild();
     announce(&outcome, &events, &mut report, &mut plain, started.elapsed());
@@ -236,25 +281,43 @@ pub fn run(options: &ServeOptions) -> Result<(), String> {
         open_browser(&format!("{base_url}/"));
     }
 
+    // Full rebuilds run on their own thread, one at a time; changes that arrive meanwhile are
+    // shown at once by the quick path and make the running build start over.
+    let wanted = Arc::new((Mutex::new(false), Condvar::new()));
+    let worker_wanted = wanted.clone();
+    let worker_events = events.clone();
+    std::thread::spawn(move || {
+        loop {
+            {
+                let (flag, signal) = &*worker_wanted;
+                let mut pending = flag.lock().unwrap_or_else(|e| e.into_inner());
+                while !*pending {
+                    pending = signal.wait(pending).unwrap_or_else(|e| e.into_inner());
+                }
+                *pending = false;
+            }
+            let started = std::time::Instant::now();
+            let outcome = rebuilder.rebuild();
+            announce(&outcome, &worker_events, &mut report, &mut plain, started.elapsed());
+        }
+    });
     while let Some(touched) = watch.next_change() {
         watch.refresh();
+        let what: Vec<String> = touched.iter().take(3).map(|p| p.display().to_string()).collect();
+        eprintln!("Change in {}{}", what.join(", "), if touched.len() > 3 { " …" } else { "" });
         let started = std::time::Instant::now();
-        if let Some(changed) = rebuilder.quick(&touched) {
-            if !changed.is_empty() {
-                events.send("reload", &serde_json::to_string(&changed).unwrap_or_default());
-                eprintln!(
-                    "Updated {} page(s) in {:.0} ms; rebuilding the rest",
-                    changed.len(),
-                    started.elapsed().as_secs_f64() * 1000.0
-                );
-            }
+        let quick = lock(&live).quick(&touched);
+        if let Some(changed) = quick.filter(|c| !c.is_empty()) {
+            events.send("reload", &serde_json::to_string(&changed).unwrap_or_default());
+            eprintln!(
+                "Updated {} page(s) in {:.0} ms; rebuilding the rest",
+                changed.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
         }
-        let outcome = rebuilder.rebuild();
-        if !matches!(outcome, Outcome::Unchanged) {
-            let what: Vec<String> = touched.iter().take(3).map(|p| p.display().to_string()).collect();
-            eprintln!("Change in {}{}", what.join(", "), if touched.len() > 3 { " …" } else { "" });
-        }
-        announce(&outcome, &events, &mut report, &mut plain, started.elapsed());
+        let (flag, signal) = &*wanted;
+        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        signal.notify_one();
     }
     drop(server);
     Ok(())
@@ -270,7 +333,7 @@ fn announce(
 ) {
     let ms = took.as_secs_f64() * 1000.0;
     match outcome {
-        Outcome::Unchanged => {}
+        Outcome::Unchanged | Outcome::Superseded => {}
         Outcome::Changed(paths) => {
             eprintln!("Rebuilt in {ms:.0} ms: {} file(s) changed", paths.len());
             events.send("ok", "");
