@@ -307,6 +307,9 @@ struct PageView<'a> {
     mentioned_in: Vec<Link<'a>>,
     /// The most related articles, best first (only on the page's own template).
     related: Vec<Link<'a>>,
+    /// Schema.org `Article` data as JSON, safe inside `<script type="application/ld+json">`
+    /// (only on the page's own template; print it with `| safe`).
+    json_ld: String,
 }
 
 #[derive(Serialize)]
@@ -566,7 +569,50 @@ impl<'a> Views<'a> {
                 Vec::new()
             },
             related: if with_content { page.related.iter().map(|&n| self.link(n)).collect() } else { Vec::new() },
+            json_ld: if with_content { self.json_ld(page) } else { String::new() },
         }
+    }
+
+    /// Schema.org `Article` data for a page, escaped for a `<script>` element.
+    fn json_ld(&self, page: &Page) -> String {
+        let meta = &page.source.meta;
+        let url = self.url(&page.path);
+        let authors: Vec<serde_json::Value> = meta
+            .taxonomies
+            .get("authors")
+            .into_iter()
+            .flatten()
+            .map(|name| match meta.author_urls.get(name) {
+                Some(homepage) => serde_json::json!({ "@type": "Person", "name": name, "url": homepage }),
+                None => serde_json::json!({ "@type": "Person", "name": name }),
+            })
+            .collect();
+        let mut data = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": meta.title,
+            "description": page.summary,
+            "url": url,
+            "mainEntityOfPage": url,
+            "inLanguage": self.config.language,
+            "wordCount": page.rendered.word_count,
+        });
+        if let Some(date) = meta.date {
+            data["datePublished"] = date.rfc3339().into();
+            data["dateModified"] = meta.updated.unwrap_or(date).rfc3339().into();
+        }
+        if !authors.is_empty() {
+            data["author"] = authors.into();
+        }
+        if let Some(tags) = meta.taxonomies.get("tags").filter(|t| !t.is_empty()) {
+            data["keywords"] = tags.join(", ").into();
+        }
+        if let Some(original) = meta.source.as_ref().and_then(|s| s.original_url.as_deref()) {
+            data["isBasedOn"] = original.into();
+        }
+        // `</script>` or `<!--` in a title must not end the element: escape the three characters
+        // HTML cares about; JSON reads the escapes back as the same characters.
+        data.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
     }
 
     /// A section of a page (by its index in `rendered.sections`) and its deep link.

@@ -220,3 +220,30 @@ fn new_creates_a_page_that_builds_and_never_overwrites() {
         "error: content/articles/my-note.md already exists; choose another name (nothing was changed)\n"
     );
 }
+
+#[test]
+fn articles_carry_sharing_data_that_no_title_can_break() {
+    let hostile = "</script><script>alert(1)</script> & <!-- 标题";
+    let site = Site::new().page(
+        "articles/a.md",
+        &format!(
+            "---\ntitle: \"{hostile}\"\ndate: 2024-03-04\ntags: [AI]\nauthor: 张三\ndescription: 描述\n---\n正文\n"
+        ),
+    );
+    let run = site.build_ok();
+    let html = run.read("articles/a/index.html");
+    assert!(!html.contains("<script>alert(1)</script>"), "the title ended a script element");
+    let doc = run.html("articles/a/index.html");
+    let json_ld = doc.texts("script[type='application/ld+json']");
+    assert_eq!(json_ld.len(), 1);
+    let data: serde_json::Value = serde_json::from_str(&json_ld[0]).expect("valid JSON-LD");
+    assert_eq!(data["@type"], "Article");
+    assert_eq!(data["headline"], hostile);
+    assert_eq!(data["datePublished"], "2024-03-04T00:00:00Z");
+    assert_eq!(data["author"][0]["name"], "张三");
+    assert_eq!(data["keywords"], "AI");
+    assert_eq!(doc.attrs("meta[property='og:title']", "content"), [hostile]);
+    assert_eq!(doc.attrs("meta[property='og:description']", "content"), ["描述"]);
+    assert_eq!(doc.attrs("meta[name='twitter:card']", "content"), ["summary"]);
+    assert_eq!(doc.attrs("link[rel=canonical]", "href"), ["https://example.org/articles/a/"]);
+}
