@@ -86,12 +86,19 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<Built, BuildFailure> {
 /// what a cold build would compute again; `site.toml` changing empties the cache.
 #[derive(Default)]
 pub struct Cache {
+    /// Whether this cache serves more than one build (then rendered pages are kept too).
+    persistent: bool,
     config_stamp: u64,
     site: crate::site::Cache,
     templates: Option<(u64, std::sync::Arc<Templates>)>,
 }
 
 impl Cache {
+    /// A cache for a run of builds, such as `serve`'s.
+    pub fn persistent() -> Cache {
+        Cache { persistent: true, ..Cache::default() }
+    }
+
     /// The templates of the last build, while they are current.
     pub fn templates(&self) -> Option<std::sync::Arc<Templates>> {
         self.templates.as_ref().map(|(_, templates)| templates.clone())
@@ -129,7 +136,7 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
         h.finish()
     };
     if config_stamp != cache.config_stamp {
-        *cache = Cache { config_stamp, ..Cache::default() };
+        *cache = Cache { config_stamp, persistent: cache.persistent, ..Cache::default() };
     }
     let mut diagnostics = Vec::new();
     let template_dirs =
@@ -139,6 +146,9 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
         Some((stamp, templates)) if *stamp == template_stamp => Some(templates.clone()),
         _ => match Templates::load(&config) {
             Ok(templates) => {
+                if cache.persistent {
+                    templates.keep_rendered_pages();
+                }
                 let templates = std::sync::Arc::new(templates);
                 cache.templates = Some((template_stamp, templates.clone()));
                 Some(templates)

@@ -32,7 +32,8 @@ pub struct OutputFile {
 /// same as in the previous build need not be rendered again.
 pub struct Ctx {
     tera: tera::Context,
-    hash: std::collections::hash_map::DefaultHasher,
+    /// None when nothing is cached (a one-off build): hashing would be wasted work.
+    hash: Option<std::collections::hash_map::DefaultHasher>,
 }
 
 /// Feeds serialized bytes into a hasher.
@@ -49,19 +50,21 @@ impl std::io::Write for HashWriter<'_> {
 }
 
 impl Ctx {
-    fn new() -> Ctx {
-        Ctx { tera: tera::Context::new(), hash: Default::default() }
+    fn new(hashing: bool) -> Ctx {
+        Ctx { tera: tera::Context::new(), hash: hashing.then(Default::default) }
     }
 
     pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
         self.tera.insert(key, value);
-        std::hash::Hash::hash(key, &mut self.hash);
-        // Serializing our own view structs cannot fail.
-        let _ = serde_json::to_writer(HashWriter(&mut self.hash), value);
+        if let Some(hash) = &mut self.hash {
+            std::hash::Hash::hash(key, hash);
+            // Serializing our own view structs cannot fail.
+            let _ = serde_json::to_writer(HashWriter(hash), value);
+        }
     }
 
-    fn key(&self) -> u64 {
-        std::hash::Hasher::finish(&self.hash)
+    fn key(&self) -> Option<u64> {
+        self.hash.as_ref().map(std::hash::Hasher::finish)
     }
 }
 
@@ -79,6 +82,8 @@ type CachedHtml = (std::sync::Arc<str>, u64);
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {
     cache: RenderCache,
+    /// Keep rendered pages for the next build (`serve`); off for one-off builds.
+    caching: std::sync::atomic::AtomicBool,
     tera: tera::Tera,
     /// Template name to the file it was read from, for error messages.
     files: BTreeMap<String, PathBuf>,
@@ -163,26 +168,39 @@ impl Templates {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Templates { cache: RenderCache::default(), tera, files, theme_static: theme_dir.join("static") })
+        Ok(Templates {
+            cache: RenderCache::default(),
+            caching: Default::default(),
+            tera,
+            files,
+            theme_static: theme_dir.join("static"),
+        })
     }
 
     /// Render `name` with `context`, or return what the same template made of the same context
     /// in an earlier build.
     fn render(&self, name: &str, context: &Ctx, for_page: &str) -> Result<std::sync::Arc<str>, Diagnostic> {
         use std::sync::atomic::Ordering;
+        let render =
+            || self.tera.render(name, &context.tera).map_err(|e| template_error(&e, &self.files, Some(for_page)));
+        let Some(hash) = context.key() else { return Ok(render()?.into()) };
         let generation = self.cache.generation.load(Ordering::Relaxed);
-        let key = (name.to_string(), context.key());
+        let key = (name.to_string(), hash);
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((html, used)) = entries.get_mut(&key) {
             *used = generation;
             return Ok(html.clone());
         }
         drop(entries);
-        let html: std::sync::Arc<str> =
-            self.tera.render(name, &context.tera).map_err(|e| template_error(&e, &self.files, Some(for_page)))?.into();
+        let html: std::sync::Arc<str> = render()?.into();
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.insert(key, (html.clone(), generation));
         Ok(html)
+    }
+
+    /// Keep rendered pages from now on, for builds that reuse these templates.
+    pub fn keep_rendered_pages(&self) {
+        self.caching.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Start a build: entries not used since the previous start are dropped.
@@ -419,13 +437,15 @@ struct Views<'a> {
     config: &'a Config,
     /// The year of the newest page (not the clock: the same input gives the same output).
     year: Option<i32>,
+    /// Hash contexts, so that unchanged pages come from the templates' cache.
+    hashing: bool,
 }
 
 impl<'a> Views<'a> {
     fn new(site: &'a Site) -> Views<'a> {
         let year =
             site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
-        Views { site, config: &site.config, year }
+        Views { site, config: &site.config, year, hashing: false }
     }
 
     fn url(&self, site_path: &str) -> String {
@@ -719,7 +739,7 @@ impl<'a> Views<'a> {
     }
 
     fn globals(&self, current_path: &str) -> Ctx {
-        let mut context = Ctx::new();
+        let mut context = Ctx::new(self.hashing);
         let config = self.config;
         context.insert(
             "config",
@@ -776,7 +796,8 @@ impl<'a> Views<'a> {
 
 /// Render the HTML of one page (not a section) of the site.
 pub fn render_page(site: &Site, templates: &Templates, number: usize) -> Result<OutputFile, Diagnostic> {
-    let views = Views::new(site);
+    let mut views = Views::new(site);
+    views.hashing = templates.caching.load(std::sync::atomic::Ordering::Relaxed);
     let mut files = render_job(&views, templates, &Job::Page(number))?;
     Ok(files.remove(0))
 }
@@ -784,7 +805,8 @@ pub fn render_page(site: &Site, templates: &Templates, number: usize) -> Result<
 /// Render every HTML page of the site. Errors name the template file and the page.
 pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     templates.next_generation();
-    let views = Views::new(site);
+    let mut views = Views::new(site);
+    views.hashing = templates.caching.load(std::sync::atomic::Ordering::Relaxed);
     let mut jobs: Vec<Job> = Vec::new();
     for (number, page) in site.pages.iter().enumerate() {
         if page.is_section() {

@@ -46,7 +46,7 @@ fn warm_rebuilds_equal_cold_builds_after_every_step() {
         .page("articles/b.md", &page("乙", "2024-01-02", "AI", "正文提到需求文档。见[甲](a.md#外围技能)。"))
         .page("articles/img/x.png", "png");
     let options = BuildOptions { root: site.root().to_path_buf(), ..BuildOptions::default() };
-    let mut cache = Cache::default();
+    let mut cache = Cache::persistent();
     type Step<'a> = (&'a str, Box<dyn Fn(&Site)>);
     let steps: Vec<Step> = vec![
         ("first build", Box::new(|_| {})),

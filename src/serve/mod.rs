@@ -171,7 +171,7 @@ impl Rebuilder {
         };
         Rebuilder {
             options: BuildOptions { root, overrides, strict: false },
-            cache: Cache::default(),
+            cache: Cache::persistent(),
             live: Arc::new(Mutex::new(live)),
         }
     }
