@@ -151,10 +151,11 @@
     var tags = (d.g || []).map(function (g) { return manifest.tags[g] || ""; }).join(" ");
     return normalise([d.t || "", d.h || "", tags].join(" ")) + " " + (d.x || "");
   }
-  /* Every CJK run as a substring and every word as a whole word (title, heading, tags or text). */
+  /* Every CJK run as a substring and every word as a whole word (title, heading, tags or text).
+   * Text cut at 2,000 characters cannot disprove a match, so the posting lists decide there. */
   function verified(d, p) {
     var text = haystack(d);
-    return p.runs.every(function (r) { return text.indexOf(r) >= 0; }) &&
+    return (d.x || "").length >= 2000 || p.runs.every(function (r) { return text.indexOf(r) >= 0; }) &&
       p.words.every(function (w) { return matches(text, { runs: [], words: [w] }).length > 0; });
   }
 
