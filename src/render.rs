@@ -790,6 +790,7 @@ impl<'a> Views<'a> {
         assets.insert("css", self.url("/style.css"));
         assets.insert("js", self.url("/theme.js"));
         assets.insert("highlight_css", self.url("/highlight.css"));
+        assets.insert("search_js", self.url("/search.js"));
         assets
     }
 }
@@ -829,6 +830,9 @@ pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<
     }
     jobs.push(Job::Graph);
     jobs.push(Job::NotFound);
+    if templates.has("search.html") {
+        jobs.push(Job::Search);
+    }
 
     crate::progress::stage("templates", jobs.len());
     let results: Vec<Result<Vec<OutputFile>, Diagnostic>> = jobs
@@ -856,6 +860,8 @@ enum Job {
     ImplicitHome,
     ImplicitTopics,
     Graph,
+    /// `/search/`, when the theme has a `search.html`.
+    Search,
     TaxonomyList(usize),
     Term(usize, usize),
     NotFound,
@@ -1006,6 +1012,12 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
             let css =
                 OutputFile { path: "graph.css".to_string(), bytes: crate::graph::default_css().as_bytes().into() };
             Ok(vec![page, json, css])
+        }
+        Job::Search => {
+            let mut context = views.globals("/search/");
+            context.insert("search_index", &views.url("/search/index.json"));
+            context.insert("search_js", &views.url("/search.js"));
+            Ok(vec![html("/search/", templates.render("search.html", &context, "/search/")?)])
         }
         Job::NotFound => {
             let context = views.globals("/404.html");
