@@ -1,7 +1,7 @@
 //! The `build` command: run every stage, and write the output only if nothing failed.
 //!
 //! Stages in order: config, templates, load + index + markdown + assemble ([`Site::load`]),
-//! render, feeds ([`build_in_memory`], which `check` runs too), then write. Each stage's
+//! render, search index, feeds ([`build_in_memory`], which `check` runs too), then write. Each stage's
 //! diagnostics are gathered; errors (and warnings under `--strict`) stop the build before anything
 //! is written, so the previous output stays as it was.
 
@@ -170,6 +170,8 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
         let (mut files, mut problems) = render::render_site(&site, &templates);
         diagnostics.append(&mut problems);
         clock.lap("templates");
+        files.extend(crate::search::build_index(&site));
+        clock.lap("search");
         files.extend(extra_files(&site, &files, &mut diagnostics));
         let copies = static_copies(&site, &templates, &mut diagnostics);
         clock.lap("feeds");

@@ -22,6 +22,7 @@ pub mod output;
 pub mod progress;
 pub mod related;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;

@@ -1,0 +1,105 @@
+//! What the search index costs at scale: on a generated site of 6,000 articles
+//! (`THEMATA_BENCH_N` to change), the size of `search/`, the bytes a reader's first query
+//! fetches (manifest, token shards, doc shards and the client script), and the share of the
+//! in-memory build spent on the "search" stage. Run with `cargo bench --bench search`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use themata::build::{BuildOptions, build_in_memory};
+
+const QUERIES: &[&str] = &["产品经理", "AI 产品经理", "用户增长", "B2B", "PMF", "To B", "数据分析 模型", "飞轮"];
+
+/// The first-query budget of the spec, client code included.
+const BUDGET: usize = 300 * 1024;
+
+fn main() {
+    let n: usize = std::env::var("THEMATA_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(6000);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
+    copy_dir(&repo.join("themes"), &root.join("themes"));
+    copy_dir(&repo.join("content/themes"), &root.join("content/themes"));
+    copy_dir(&repo.join("content/glossary"), &root.join("content/glossary"));
+    themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
+    println!("site: {n} generated articles, the knowledge base's themes and glossary");
+
+    let options = BuildOptions { root: root.to_path_buf(), ..BuildOptions::default() };
+    for round in 1..=2 {
+        let started = Instant::now();
+        let built = build_in_memory(&options).unwrap_or_else(|f| panic!("build failed: {:?}", f.diagnostics));
+        let total = started.elapsed().as_secs_f64();
+        let stage: f64 = built.timings.iter().filter(|(s, _)| *s == "search").map(|(_, d)| d.as_secs_f64()).sum();
+        println!(
+            "build {round}: {:.0} ms in memory, search stage {:.0} ms = {:.1}% of the build",
+            total * 1000.0,
+            stage * 1000.0,
+            100.0 * stage / total
+        );
+        if round < 2 {
+            continue;
+        }
+        let (files, _) = built.output.expect("templates load");
+        let search: HashMap<String, std::sync::Arc<[u8]>> =
+            files.into_iter().filter(|f| f.path.starts_with("search/")).map(|f| (f.path, f.bytes)).collect();
+        let size = |prefix: &str| {
+            let matching: Vec<usize> =
+                search.iter().filter(|(p, _)| p.starts_with(prefix)).map(|(_, b)| b.len()).collect();
+            (matching.iter().sum::<usize>(), matching.len(), matching.iter().max().copied().unwrap_or(0))
+        };
+        let (all, count, _) = size("search/");
+        let (tokens, token_files, token_max) = size("search/t/");
+        let (docs, doc_files, doc_max) = size("search/d/");
+        println!("index: {all} bytes in {count} files");
+        println!(
+            "  token shards: {tokens} bytes in {token_files} files (average {}, largest {token_max})",
+            tokens / token_files.max(1)
+        );
+        println!(
+            "  doc shards: {docs} bytes in {doc_files} files (average {}, largest {doc_max})",
+            docs / doc_files.max(1)
+        );
+        println!("  manifest: {} bytes", search["search/index.json"].len());
+
+        let script = repo.join("themes/default/static/search.js");
+        let client = match std::fs::metadata(&script) {
+            Ok(meta) => {
+                println!("client: themes/default/static/search.js is {} bytes", meta.len());
+                meta.len() as usize
+            }
+            Err(_) => {
+                println!("client: themes/default/static/search.js does not exist yet; counted as 0 bytes");
+                0
+            }
+        };
+        let fetch = |path: &str| search.get(path).map(|b| b.to_vec());
+        for query in QUERIES {
+            let started = Instant::now();
+            let (hits, fetched) = themata::search::search(&fetch, query, None, None, 10);
+            let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            let bytes: usize = fetched.iter().map(|p| search.get(p).map_or(0, |b| b.len())).sum();
+            let tokens = fetched.iter().filter(|p| p.starts_with("search/t/")).count();
+            let docs = fetched.iter().filter(|p| p.starts_with("search/d/")).count();
+            let first = bytes + client;
+            println!(
+                "query {query:?}: {} hits, fetched {bytes} bytes ({tokens} token + {docs} doc shards + manifest), {first} with the client {} the 300 KB budget, {elapsed:.1} ms",
+                hits.len(),
+                if first <= BUDGET { "within" } else { "OVER" }
+            );
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
