@@ -40,10 +40,8 @@ const PARTITIONS: usize = 64;
 /// Han, kana and hangul as the search format defines them. This is the spec's list, which
 /// the JS client repeats; it is narrower than [`crate::text::is_cjk`] at the edges.
 pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F
-        | 0x3040..=0x30FF
-        | 0xAC00..=0xD7AF)
+    // One definition for the whole tool (and mirrored in search.js).
+    crate::text::is_cjk(c)
 }
 
 /// One character after normalisation, or None when it is dropped.
@@ -51,7 +49,7 @@ fn fold_char(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).map(|c| c.to_ascii_lowercase()),
         '\u{3000}' | '\u{A0}' => Some(' '),
-        '\u{200B}'..='\u{200D}' | '\u{FEFF}' => None,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
         _ => Some(c.to_ascii_lowercase()),
     }
 }
@@ -406,6 +404,8 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
         })
         .collect();
 
+    // A posting list longer than this many bytes is written as a bitmap instead.
+    let bitmap_len = docs.len().div_ceil(8).div_ceil(3) * 4;
     // Postings per partition of the token hash, in parallel; doc ids ascend within each list
     // because documents are visited in order.
     let entries: Vec<(u32, String)> = (0..PARTITIONS)
@@ -424,18 +424,23 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
                 .into_iter()
                 .map(|(token, (hash, list))| {
                     let mut entry = json_safe(serde_json::to_string(token).expect("a token serialises"));
-                    entry.push_str(":[");
-                    let mut last = 0;
-                    for (n, (doc, weight)) in list.iter().enumerate() {
-                        if n > 0 {
-                            entry.push(',');
+                    entry.push(':');
+                    if list.len() >= DENSE_MIN_DOCS && list.len() * DENSE_BYTES_PER_POSTING > bitmap_len {
+                        // Dense: which documents hold the token as a bitmap, and the weights of
+                        // only the strong postings (title, heading, tag, or frequent in the text).
+                        let mut bits = vec![0u8; docs.len().div_ceil(8)];
+                        for (doc, _) in &list {
+                            bits[*doc as usize / 8] |= 1 << (doc % 8);
                         }
-                        push_number(&mut entry, doc - last);
-                        entry.push(',');
-                        push_number(&mut entry, u32::from(*weight));
-                        last = *doc;
+                        entry.push_str("{\"b\":\"");
+                        entry.push_str(&base64(&bits));
+                        entry.push_str("\",\"h\":");
+                        let strong: Vec<(u32, u8)> = list.iter().copied().filter(|(_, w)| *w >= STRONG).collect();
+                        push_postings(&mut entry, &strong);
+                        entry.push('}');
+                    } else {
+                        push_postings(&mut entry, &list);
                     }
-                    entry.push(']');
                     (hash, entry)
                 })
                 .collect::<Vec<_>>()
@@ -488,6 +493,71 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
     files
 }
 
+/// Bytes a posting takes in a list (`,123,4` on average), to choose between list and bitmap.
+const DENSE_BYTES_PER_POSTING: usize = 5;
+/// Tokens in fewer documents always keep their full list (small sites never use bitmaps).
+const DENSE_MIN_DOCS: usize = 256;
+/// In a dense token, postings at least this heavy keep their weight (the rest count 1).
+const STRONG: u8 = 5;
+
+/// `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
+fn push_postings(entry: &mut String, list: &[(u32, u8)]) {
+    entry.push('[');
+    let mut last = 0;
+    for (n, (doc, weight)) in list.iter().enumerate() {
+        if n > 0 {
+            entry.push(',');
+        }
+        push_number(entry, doc - last);
+        entry.push(',');
+        push_number(entry, u32::from(*weight));
+        last = *doc;
+    }
+    entry.push(']');
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(chunk.get(2).copied().unwrap_or(0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn unbase64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &d)| acc | (u32::from(d) << (18 - 6 * i)));
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    out
+}
+
 /// Appends the decimal digits of `n` (faster than `write!` for millions of postings).
 fn push_number(out: &mut String, mut n: u32) {
     let mut digits = [0u8; 10];
@@ -527,7 +597,7 @@ pub struct Hit {
 struct Fetcher<'a> {
     files: &'a dyn Fn(&str) -> Option<Vec<u8>>,
     fetched: Vec<String>,
-    token_shards: BTreeMap<String, Option<HashMap<String, Vec<u64>>>>,
+    token_shards: BTreeMap<String, Option<HashMap<String, serde_json::Value>>>,
     doc_shards: BTreeMap<String, Option<Vec<StoredDoc>>>,
 }
 
@@ -543,15 +613,29 @@ impl Fetcher<'_> {
             let parsed = self.get(&path).and_then(|b| serde_json::from_slice(&b).ok());
             self.token_shards.insert(path.clone(), parsed);
         }
-        let Some(list) = self.token_shards[&path].as_ref().and_then(|s| s.get(token)) else { return Vec::new() };
-        let mut doc = 0u64;
-        list.chunks(2)
-            .enumerate()
-            .map(|(n, pair)| {
-                doc = if n == 0 { pair[0] } else { doc + pair[0] };
-                (doc as u32, pair.get(1).copied().unwrap_or(0) as u32)
-            })
-            .collect()
+        let Some(entry) = self.token_shards[&path].as_ref().and_then(|s| s.get(token)) else { return Vec::new() };
+        let decode = |list: &serde_json::Value| -> Vec<(u32, u32)> {
+            let numbers: Vec<u64> = list.as_array().into_iter().flatten().filter_map(|n| n.as_u64()).collect();
+            let mut doc = 0u64;
+            numbers
+                .chunks(2)
+                .map(|pair| {
+                    doc += pair[0];
+                    (doc as u32, pair.get(1).copied().unwrap_or(0) as u32)
+                })
+                .collect()
+        };
+        match entry.get("b").and_then(|b| b.as_str()) {
+            None => decode(entry),
+            Some(bitmap) => {
+                let strong: HashMap<u32, u32> = decode(&entry["h"]).into_iter().collect();
+                let bits = unbase64(bitmap);
+                (0..bits.len() as u32 * 8)
+                    .filter(|d| bits[*d as usize / 8] & (1 << (d % 8)) != 0)
+                    .map(|d| (d, strong.get(&d).copied().unwrap_or(1)))
+                    .collect()
+            }
+        }
     }
 
     fn doc(&mut self, id: u32, shard_size: u32) -> Option<StoredDoc> {
@@ -663,6 +747,10 @@ impl Pattern {
 
     /// Checked against the normalised title, heading, tag names and stored text.
     fn matches(&self, doc: &StoredDoc, tags: &[&str]) -> bool {
+        // Text cut at STORED_CHARS cannot disprove a match further on: the postings decide.
+        if doc.x.chars().count() >= STORED_CHARS {
+            return true;
+        }
         let mut hay = normalize(&doc.t);
         for part in doc.h.iter().map(String::as_str).chain(tags.iter().copied()) {
             hay.push('\n');

@@ -220,3 +220,25 @@ fn search_page_in_a_real_browser() {
     let shown = strings(&browser.wait_for(RESULT_TITLES, |v| !v.as_array().unwrap().is_empty()));
     assert!(shown.contains(&"如何写一份靠谱的竞品分析报告？".to_string()), "{shown:?}");
 }
+
+/// On a site large enough that common tokens are stored as bitmaps, the client still finds,
+/// ranks and verifies.
+#[test]
+fn search_over_bitmap_tokens_in_a_real_browser() {
+    let site = Site::new();
+    themata::corpus::write(&site.root().join("content/articles"), 300, 7).unwrap();
+    site.write("content/articles/special.md", "---\ntitle: 产品经理的飞轮笔记\n---\n关于飞轮效应的产品经理笔记。\n");
+    let (_server, base) = serve(&site);
+    let browser = Browser::start();
+    browser.open(&format!("{base}/search/?q=产品经理 飞轮"));
+    let titles = browser.wait_for(
+        "return [...document.querySelectorAll('#search-results .search-result-title')].map(e => e.textContent.trim())",
+        |v| v.as_array().is_some_and(|a| !a.is_empty()),
+    );
+    assert_eq!(titles[0], "产品经理的飞轮笔记", "{titles}");
+    browser.open(&format!("{base}/search/?q=产品经理"));
+    let many = browser.wait_for("return document.querySelectorAll('#search-results li').length", |v| {
+        v.as_u64().is_some_and(|n| n >= 5)
+    });
+    assert!(many.as_u64().unwrap() >= 5);
+}

@@ -181,7 +181,7 @@ fn markup_in_titles_and_text_is_never_markup_in_search_files_or_snippets() {
         &format!("---\ntitle: \"{evil}\"\ntags: [\"<b>标签</b>\"]\n---\n危险标题的文章：`{evil}` 与 & 符号。\n"),
     );
     let run = site.build_ok();
-    for file in run.files().iter().filter(|f| f.starts_with("search/")) {
+    for file in run.files().iter().filter(|f| f.starts_with("search/") && f.ends_with(".json")) {
         let text = run.read(file);
         assert!(!text.contains('<') && !text.contains('>'), "{file}: {text}");
     }
@@ -327,4 +327,27 @@ fn golden_queries_find_their_articles_in_the_top_three() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn common_tokens_are_bitmaps_and_still_rank_titles_first() {
+    let site = Site::new();
+    for i in 0..600 {
+        let body =
+            if i == 77 { "产品经理与飞轮。".to_string() } else { format!("产品经理的第{i}篇笔记。") };
+        let title = if i == 300 { "产品经理".to_string() } else { format!("笔记{i}") };
+        site.write(&format!("content/n/{i}.md"), &format!("---\ntitle: {title}\n---\n{body}\n"));
+    }
+    let run = site.build_ok();
+    let shards: Vec<String> =
+        run.files().into_iter().filter(|f| f.starts_with("search/t/")).map(|f| run.read(&f)).collect();
+    assert!(shards.iter().any(|s| s.contains("\"产品\":{\"b\":\"")), "the common token is a bitmap");
+    let hits = find(&run, "产品经理");
+    assert_eq!(hits[0].title, "产品经理", "the title match still ranks first");
+    assert!(hits.len() >= 10);
+    let rare = find(&run, "飞轮");
+    assert_eq!(rare.len(), 1);
+    assert_eq!(rare[0].title, "笔记77");
+    let both = find(&run, "产品经理 飞轮");
+    assert_eq!(both.len(), 1, "AND of a bitmap token and a list token");
 }

@@ -116,11 +116,20 @@
   function postings(token) {
     var shard = (fnv(token) & (manifest.token_shards - 1)) >>> 0;
     return fetchJson("t/" + shard.toString(16) + ".json").then(function (obj) {
-      var list = Object.prototype.hasOwnProperty.call(obj, token) ? obj[token] : [];
-      var map = new Map(), doc = 0;
-      for (var i = 0; i + 1 < list.length; i += 2) {
-        doc += list[i];
-        map.set(doc, list[i + 1]);
+      var entry = Object.prototype.hasOwnProperty.call(obj, token) ? obj[token] : [];
+      var map = new Map();
+      if (!Array.isArray(entry)) {
+        /* A common token: a bitmap of its documents (weight 1) plus its strong postings. */
+        var bits = atob(entry.b);
+        for (var byte = 0; byte < bits.length; byte++) {
+          var v = bits.charCodeAt(byte);
+          for (var bit = 0; v && bit < 8; bit++, v >>= 1) if (v & 1) map.set(byte * 8 + bit, 1);
+        }
+        entry = entry.h;
+      }
+      for (var i = 0, doc = 0; i + 1 < entry.length; i += 2) {
+        doc += entry[i];
+        map.set(doc, entry[i + 1]);
       }
       return map;
     });
