@@ -435,7 +435,14 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
                         entry.push_str("{\"b\":\"");
                         entry.push_str(&base64(&bits));
                         entry.push_str("\",\"h\":");
-                        let strong: Vec<(u32, u8)> = list.iter().copied().filter(|(_, w)| *w >= STRONG).collect();
+                        // Only the heaviest strong postings keep their weight: enough to rank the
+                        // first pages of results, and a common token stays a few kilobytes.
+                        let mut strong: Vec<(u32, u8)> = list.iter().copied().filter(|(_, w)| *w >= STRONG).collect();
+                        if strong.len() > STRONG_KEPT {
+                            strong.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                            strong.truncate(STRONG_KEPT);
+                            strong.sort_unstable();
+                        }
                         push_postings(&mut entry, &strong);
                         entry.push('}');
                     } else {
@@ -497,8 +504,10 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
 const DENSE_BYTES_PER_POSTING: usize = 5;
 /// Tokens in fewer documents always keep their full list (small sites never use bitmaps).
 const DENSE_MIN_DOCS: usize = 256;
-/// In a dense token, postings at least this heavy keep their weight (the rest count 1).
+/// In a dense token, postings at least this heavy keep their weight (the rest count 1)...
 const STRONG: u8 = 5;
+/// ...the heaviest of them, at most this many.
+const STRONG_KEPT: usize = 256;
 
 /// `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
 fn push_postings(entry: &mut String, list: &[(u32, u8)]) {
