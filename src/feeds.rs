@@ -17,7 +17,7 @@ pub fn escape_xml(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\'' => out.push_str("&#39;"),
             // Characters XML 1.0 forbids.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             '\u{FFFE}' | '\u{FFFF}' => {}
@@ -155,7 +155,7 @@ mod tests {
     fn xml_escapes_markup_and_drops_forbidden_characters() {
         assert_eq!(
             escape_xml("<script>\"a\" & 'b'\u{1}</script>"),
-            "&lt;script&gt;&quot;a&quot; &amp; &apos;b&apos;&lt;/script&gt;"
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
     }
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::render::OutputFile;
 use crate::site::Site;
+use crate::text::escape_html as escape;
 
 /// Format version written into the manifest.
 const VERSION: u32 = 1;
@@ -837,22 +838,6 @@ fn word_matches(text: &str, word: &str) -> Vec<(usize, usize)> {
             before && after
         })
         .collect()
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

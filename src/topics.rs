@@ -14,6 +14,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::config::TopicsConfig;
+use crate::text::escape_html as escape;
 
 /// Characters of text shown around the matches in a snippet.
 const SNIPPET_CHARS: usize = 110;
@@ -198,20 +199,6 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
         html.push('…');
     }
     crate::text::collapse_whitespace(&html)
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

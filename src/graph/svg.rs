@@ -12,6 +12,8 @@
 //! The geometry is in viewBox units, rounded to one decimal; the svg has no width or height and
 //! scales to its container.
 
+// Text for XML content and quoted attributes (characters XML 1.0 forbids are dropped).
+use crate::feeds::escape_xml as escape;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -426,25 +428,6 @@ fn empty_svg(message: &str) -> String {
          <text class=\"graph-empty\" x=\"{}\" y=\"44\" font-size=\"14\" text-anchor=\"middle\">{message}</text>\n</svg>\n",
         MIN_WIDTH / 2.0
     )
-}
-
-/// Text for XML content and double- or single-quoted attributes; characters XML 1.0 does not
-/// allow (most C0 controls, U+FFFE, U+FFFF) are dropped.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An edge kind as part of a class name: lowercase ASCII letters, digits and `-` only.

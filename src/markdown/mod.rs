@@ -363,21 +363,7 @@ impl Rewrite {
     }
 }
 
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::text::escape_html;
 
 /// Escapes a URL for an href/src attribute the way pulldown-cmark does for the
 /// links it writes itself: unsafe bytes percent-encoded, `&` and `'` as entities.
