@@ -423,7 +423,9 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
             return Loaded::Failed(vec![Diagnostic::error(shown, line, col, "file is not valid UTF-8 text")]);
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+    // Windows (CRLF) and old Mac (lone CR) line ends both become `\n`, so front matter is found
+    // and lines are counted as an editor counts them.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
     let (page, problems) = parse_page(&text, rel, shown, kind, boilerplate);
     Loaded::Page(Box::new(page), problems)
 }
