@@ -303,6 +303,14 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
                 continue;
             }
         };
+        if entry.depth() > 0 && entry.path_is_symlink() {
+            // Following a link could read (and copy into the output) anything on the machine.
+            let shown = display(config, entry.path());
+            let message =
+                format!("{} is a symbolic link; themata does not follow links, so it is skipped", shown.display());
+            diagnostics.push(Diagnostic::warning(shown, 0, 0, message));
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
