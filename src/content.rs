@@ -621,6 +621,20 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
             ));
         }
     }
+    if let Some(template) = &fm.template {
+        let outside = template.starts_with('/')
+            || template.contains(['\\', ':'])
+            || template.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+        if outside {
+            let (line, col) = at("template");
+            problems.push(Diagnostic::error(
+                shown,
+                line,
+                col,
+                format!("front matter `template` must name a file under templates/, found {template:?}"),
+            ));
+        }
+    }
     if fm.paginate_by == Some(0) {
         let (line, col) = at("paginate_by");
         problems.push(Diagnostic::error(shown, line, col, "front matter `paginate_by` must be at least 1"));
