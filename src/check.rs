@@ -321,7 +321,7 @@ fn edit_distance(a: &[char], b: &[char], limit: usize) -> usize {
 /// (0, 0) when the file cannot be read or the term is not found there.
 fn header_position(path: &Path, header_lines: usize, keys: &[&str], spellings: &[&str]) -> (usize, usize) {
     let Ok(text) = std::fs::read_to_string(path) else { return (0, 0) };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
     let limit = if header_lines > 0 { header_lines } else { usize::MAX };
     let header: Vec<&str> = text.lines().take(limit).collect();
     let names_key = |line: &&str| {

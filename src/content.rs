@@ -303,6 +303,14 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
                 continue;
             }
         };
+        if entry.depth() > 0 && entry.path_is_symlink() {
+            // Following a link could read (and copy into the output) anything on the machine.
+            let shown = display(config, entry.path());
+            let message =
+                format!("{} is a symbolic link; themata does not follow links, so it is skipped", shown.display());
+            diagnostics.push(Diagnostic::warning(shown, 0, 0, message));
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
@@ -423,7 +431,9 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
             return Loaded::Failed(vec![Diagnostic::error(shown, line, col, "file is not valid UTF-8 text")]);
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+    // Windows (CRLF) and old Mac (lone CR) line ends both become `\n`, so front matter is found
+    // and lines are counted as an editor counts them.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
     let (page, problems) = parse_page(&text, rel, shown, kind, boilerplate);
     Loaded::Page(Box::new(page), problems)
 }
@@ -608,6 +618,20 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
                 line,
                 col,
                 format!("front matter `slug` must be one path segment, found {slug:?}"),
+            ));
+        }
+    }
+    if let Some(template) = &fm.template {
+        let outside = template.starts_with('/')
+            || template.contains(['\\', ':'])
+            || template.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+        if outside {
+            let (line, col) = at("template");
+            problems.push(Diagnostic::error(
+                shown,
+                line,
+                col,
+                format!("front matter `template` must name a file under templates/, found {template:?}"),
             ));
         }
     }

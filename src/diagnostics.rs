@@ -113,7 +113,7 @@ impl Report {
         let full = self.root.join(path);
         let lines = self.files.entry(path.to_path_buf()).or_insert_with(|| {
             let text = std::fs::read(&full).or_else(|_| std::fs::read(path)).ok()?;
-            let text = String::from_utf8_lossy(&text).replace("\r\n", "\n");
+            let text = String::from_utf8_lossy(&text).replace("\r\n", "\n").replace('\r', "\n");
             Some(text.lines().map(str::to_string).collect())
         });
         lines.as_ref()?.get(line.checked_sub(1)?).cloned()

@@ -124,7 +124,10 @@ impl Graph {
                 .collect(),
             edges: json_edges,
         };
-        serde_json::to_string(&json).expect("a graph of strings and integers always serialises")
+        let json = serde_json::to_string(&json).expect("a graph of strings and integers always serialises");
+        // `<`, `>` and `&` only occur inside strings: as `\u` escapes they keep a hostile label
+        // from being markup wherever the file is served or inlined (as the search files do).
+        json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
     }
 
     /// A self-contained inline `<svg>` (no script, no external resource, no width or height:

@@ -412,7 +412,7 @@ fn import_file(
         }
     };
     let text = if item.rel.ends_with(".md") { std::str::from_utf8(&bytes).ok() } else { None };
-    let output = match text.map(|t| t.strip_prefix('\u{feff}').unwrap_or(t).replace("\r\n", "\n")) {
+    let output = match text.map(|t| t.strip_prefix('\u{feff}').unwrap_or(t).replace("\r\n", "\n").replace('\r', "\n")) {
         Some(text) if gitbook::detect(&text) => {
             file.kind = FileKind::Converted;
             match convert(&text, &item.rel, weight, &options.rules) {

@@ -123,7 +123,7 @@ impl Live {
                 return None;
             }
             let text = std::fs::read_to_string(&full).ok()?;
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
             let display = PathBuf::from("content").join(&rel);
             let (source, problems) =
                 crate::content::parse_page(&text, &rel, display, crate::content::Kind::Page, &boilerplate);
