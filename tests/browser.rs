@@ -155,6 +155,9 @@ fn containing(pages: &[(String, String, String)], phrase: &str) -> Vec<String> {
 
 #[test]
 fn search_page_in_a_real_browser() {
+    if !support::browser::browser_available("search_page_in_a_real_browser") {
+        return;
+    }
     let (site, pages) = fixture();
     if !site.build_ok().exists("search/index.json") {
         write_fixture_index(&site, &pages);
@@ -225,6 +228,9 @@ fn search_page_in_a_real_browser() {
 /// ranks and verifies.
 #[test]
 fn search_over_bitmap_tokens_in_a_real_browser() {
+    if !support::browser::browser_available("search_over_bitmap_tokens_in_a_real_browser") {
+        return;
+    }
     let site = Site::new();
     themata::corpus::write(&site.root().join("content/articles"), 300, 7).unwrap();
     site.write("content/articles/special.md", "---\ntitle: 产品经理的飞轮笔记\n---\n关于飞轮效应的产品经理笔记。\n");

@@ -73,6 +73,24 @@ impl Drop for Browser {
     }
 }
 
+/// Whether the browser tests can run. On a developer's machine without Chromium they are
+/// skipped with a notice (so `cargo test` works on a fresh machine); under CI (`CI` set, as
+/// `.ci/run` runs) a missing browser is a failure, and `.ci/run` installs it first.
+pub fn browser_available(test: &str) -> bool {
+    let found = find_program(&["chromedriver"]).is_some()
+        && find_program(&["chromium", "chromium-browser", "google-chrome"]).is_some();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium and chromedriver are required under CI (apt-get install -y chromium chromium-driver)"
+        );
+        eprintln!(
+            "skipping {test}: Chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver fonts-noto-cjk)"
+        );
+    }
+    found
+}
+
 pub fn find_program(names: &[&str]) -> Option<String> {
     let path = std::env::var("PATH").unwrap_or_default();
     names.iter().find_map(|name| {
