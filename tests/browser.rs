@@ -248,3 +248,45 @@ fn search_over_bitmap_tokens_in_a_real_browser() {
     });
     assert!(many.as_u64().unwrap() >= 5);
 }
+
+/// Live reload in a real browser: an open tab reloads when its own page changes, stays put when
+/// another page changes, and shows a failed build's errors over the page until they are fixed.
+#[test]
+fn open_tabs_follow_the_edits_of_their_own_page() {
+    if !support::browser::browser_available("open_tabs_follow_the_edits_of_their_own_page") {
+        return;
+    }
+    let page = |title: &str, body: &str| format!("---\ntitle: {title}\ndate: 2024-01-01\n---\n{body}\n");
+    let site = Site::new().page("a.md", &page("甲", "第一版。")).page("b.md", &page("乙", "乙的正文。"));
+    let (_server, base) = serve(&site);
+    let browser = Browser::start();
+    browser.open(&format!("{base}/a/"));
+    browser.wait_for("return document.readyState", |v| v == "complete");
+    // Let the live-reload stream connect, then mark this document.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    browser.eval("window.__kept = true; return null");
+
+    site.write("content/b.md", &page("乙", "乙改过了。"));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(browser.eval("return window.__kept === true"), true, "another page's edit must not reload this tab");
+
+    site.write("content/a.md", &page("甲", "第二版。"));
+    browser.wait_for("return !window.__kept && document.body.textContent.includes('第二版')", |v| v == true);
+
+    site.write("content/a.md", "---\ntitle: 甲\ndate: 2024-1-1\n---\n坏了。\n");
+    let overlay = browser
+        .wait_for("const o = document.querySelector('[role=alert]'); return o ? o.textContent : ''", |v| {
+            v.as_str().is_some_and(|t| !t.is_empty())
+        });
+    assert!(overlay.as_str().unwrap().contains(" --> content/a.md:3:7"), "{overlay}");
+    assert!(
+        browser.eval("return document.body.textContent").as_str().unwrap().contains("第二版"),
+        "the last good page stays"
+    );
+
+    site.write("content/a.md", &page("甲", "第三版。"));
+    browser.wait_for(
+        "return !document.querySelector('[role=alert]') && document.body.textContent.includes('第三版')",
+        |v| v == true,
+    );
+}

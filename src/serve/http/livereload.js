@@ -3,7 +3,14 @@
   let overlay = null;
   const decode = (p) => { try { return decodeURI(p); } catch { return p; } };
   const clear = () => { if (overlay) { overlay.remove(); overlay = null; } };
-  events.addEventListener("reload", () => location.reload());
+  events.addEventListener("reload", (e) => {
+    let paths = null;
+    try { paths = JSON.parse(e.data); } catch {}
+    if (!Array.isArray(paths)) return location.reload();
+    let here = decode(location.pathname).replace(/^\/+/, "");
+    if (here === "" || here.endsWith("/")) here += "index.html";
+    if (paths.some((p) => p === here || p.endsWith(".js"))) location.reload();
+  });
   events.addEventListener("css", (e) => {
     const path = "/" + e.data.replace(/^\/+/, "");
     const links = [...document.querySelectorAll('link[rel~="stylesheet" i]')];

@@ -12,7 +12,8 @@ use time::macros::format_description;
 /// Where browsers subscribe to live-reload events.
 pub(super) const EVENTS_PATH: &str = "/__themata/events";
 
-/// The live-reload client, injected inline into HTML pages.
+/// The live-reload client, injected inline into HTML pages. A "reload" event carries the output
+/// paths a rebuild changed; a tab reloads only when its own page (or a script) is among them.
 pub(super) const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
 
 /// The media type of an output file, from its name. Text types say `charset=utf-8`, since every
