@@ -36,8 +36,11 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
             lastmod.insert(file_for(&page.path), date.ymd());
         }
     }
-    let mut paths: Vec<&str> =
-        html_files.iter().map(|f| f.path.as_str()).filter(|p| p.ends_with("index.html")).collect();
+    let mut paths: Vec<&str> = html_files
+        .iter()
+        .filter(|f| f.path.ends_with("index.html") && !asks_not_to_be_indexed(&f.bytes))
+        .map(|f| f.path.as_str())
+        .collect();
     paths.sort_unstable();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -54,6 +57,14 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
     }
     xml.push_str("</urlset>\n");
     OutputFile { path: "sitemap.xml".to_string(), bytes: xml.into_bytes().into() }
+}
+
+/// Whether a page's template marked it `<meta name="robots" content="noindex">` (the search
+/// page, for example): such pages stay out of the sitemap.
+fn asks_not_to_be_indexed(html: &[u8]) -> bool {
+    const MARK: &[u8] = b"<meta name=\"robots\" content=\"noindex";
+    let head_end = html.windows(7).position(|w| w == b"</head>").unwrap_or(html.len());
+    html[..head_end].windows(MARK.len()).any(|w| w == MARK)
 }
 
 /// An Atom feed of `pages` (already newest first), written at `feed_path` (a site path).

@@ -183,6 +183,7 @@ fn feeds_and_sitemap_escape_and_encode() {
     let sitemap = run.read("sitemap.xml");
     assert!(sitemap.contains("<loc>https://example.org/tags/%E4%B8%AD%E7%BA%A7/</loc>"), "{sitemap}");
     assert!(run.exists("tags/中级/atom.xml"));
+    assert!(run.exists("search/index.html") && !sitemap.contains("/search/"), "the noindex search page is not listed");
     let page = run.read("articles/标题/index.html");
     assert!(!page.contains("<script>alert(1)</script>"));
 }
