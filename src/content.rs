@@ -575,7 +575,12 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
         FrontMatter::default()
     } else {
         serde_yaml::from_str(yaml).map_err(|e| {
-            let (line, col) = e.location().map_or((0, 0), |l| (l.line() + FIRST_LINE - 1, l.column()));
+            // From the byte offset, not the parser's line: YAML also breaks lines at a lone `\r`,
+            // which the file (and the report quoting it) does not.
+            let (line, col) = e.location().map_or((0, 0), |l| {
+                let (line, col) = crate::diagnostics::line_col(yaml, l.index());
+                (line + FIRST_LINE - 1, col)
+            });
             let message = yaml_message(&e);
             match unknown_key(&message) {
                 Some(key) => {
