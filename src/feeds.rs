@@ -8,23 +8,16 @@ use crate::index::encode_url;
 use crate::render::{OutputFile, file_for};
 use crate::site::{Page, Site};
 
-/// Escape text for XML element content and attribute values.
+/// Escape text for XML element content and attribute values: the HTML escapes, without the
+/// characters XML 1.0 forbids (C0 controls other than tab and line ends, U+FFFE, U+FFFF).
 pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Characters XML 1.0 forbids.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
+    let forbidden =
+        |c: char| ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if text.contains(forbidden) {
+        crate::text::escape_html(&text.replace(forbidden, ""))
+    } else {
+        crate::text::escape_html(text)
     }
-    out
 }
 
 /// `sitemap.xml`: every page, section and taxonomy page, with `lastmod` where a date is known.
