@@ -69,7 +69,7 @@ fn main() {
         let root = dir.path();
         std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
         for folder in ["themes", "content/themes", "content/glossary"] {
-            copy_dir(&repo.join(folder), &root.join(folder));
+            themata::corpus::copy_dir(&repo.join(folder), &root.join(folder)).expect("copy");
         }
         themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
         for (label, run) in [("cold build", measure(root)), ("rebuild", measure(root))] {
@@ -83,18 +83,6 @@ fn main() {
             );
             let stages: Vec<String> = run.stages.iter().map(|(s, ms)| format!("{s} {ms:.0} ms")).collect();
             println!("    {}", stages.join(", "));
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }

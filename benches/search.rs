@@ -20,9 +20,9 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
-    copy_dir(&repo.join("themes"), &root.join("themes"));
-    copy_dir(&repo.join("content/themes"), &root.join("content/themes"));
-    copy_dir(&repo.join("content/glossary"), &root.join("content/glossary"));
+    themata::corpus::copy_dir(&repo.join("themes"), &root.join("themes")).expect("copy");
+    themata::corpus::copy_dir(&repo.join("content/themes"), &root.join("content/themes")).expect("copy");
+    themata::corpus::copy_dir(&repo.join("content/glossary"), &root.join("content/glossary")).expect("copy");
     themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
     println!("site: {n} generated articles, the knowledge base's themes and glossary");
 
@@ -99,18 +99,6 @@ fn main() {
                 hits.len(),
                 if first <= BUDGET { "within" } else { "OVER" }
             );
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }

@@ -291,6 +291,20 @@ pub fn write(content_dir: &Path, count: usize, seed: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// Copy a folder tree (a benchmark site's theme and themes), creating folders as needed.
+pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(io::Error::other)?;
+        let target = to.join(entry.path().strip_prefix(from).map_err(io::Error::other)?);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
