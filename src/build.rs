@@ -32,7 +32,7 @@ pub struct BuildReport {
     pub sections: usize,
     pub files: usize,
     pub diagnostics: Vec<Diagnostic>,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Vec<Lap>,
     pub total: Duration,
 }
 
@@ -48,16 +48,49 @@ impl BuildFailure {
     }
 }
 
-struct Clock {
-    last: Instant,
-    timings: Vec<(&'static str, Duration)>,
+/// The time one stage took.
+#[derive(Debug, Clone, Copy)]
+pub struct Lap {
+    pub stage: &'static str,
+    /// Elapsed time.
+    pub wall: Duration,
+    /// CPU time of the whole process (user + system, every thread) during the stage.
+    pub cpu: Duration,
+}
+
+/// Time per stage, for `--timings` and the benchmark: each lap ends the stage named.
+#[derive(Debug)]
+pub struct Clock {
+    last: (Instant, Duration),
+    timings: Vec<Lap>,
+}
+
+/// CPU time used by this process so far, all threads, user + system.
+fn cpu_time() -> Duration {
+    // SAFETY: an all-zero rusage is a valid value for getrusage to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is valid for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 impl Clock {
-    fn lap(&mut self, stage: &'static str) {
-        let now = Instant::now();
-        self.timings.push((stage, now - self.last));
+    pub fn start() -> Clock {
+        Clock { last: (Instant::now(), cpu_time()), timings: Vec::new() }
+    }
+
+    /// The stage named ends now (and the next one starts).
+    pub fn lap(&mut self, stage: &'static str) {
+        let now = (Instant::now(), cpu_time());
+        self.timings.push(Lap { stage, wall: now.0 - self.last.0, cpu: now.1.saturating_sub(self.last.1) });
         self.last = now;
+    }
+
+    fn resume(timings: Vec<Lap>) -> Clock {
+        Clock { last: (Instant::now(), cpu_time()), timings }
     }
 }
 
@@ -71,7 +104,7 @@ pub struct Built {
     pub output: Option<(Vec<OutputFile>, Vec<Copy>)>,
     /// Unsorted.
     pub diagnostics: Vec<Diagnostic>,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Vec<Lap>,
 }
 
 /// Run every stage up to and including template rendering, in memory: what `build` would write
@@ -123,7 +156,7 @@ fn stamp(dirs: &[PathBuf]) -> u64 {
 
 /// [`build_in_memory`], reusing and refilling `cache`.
 pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Result<Built, BuildFailure> {
-    let mut clock = Clock { last: Instant::now(), timings: Vec::new() };
+    let mut clock = Clock::start();
     let config = Config::load(&options.root, &options.overrides).map_err(|mut diagnostics| {
         diagnostics::sort(&mut diagnostics);
         BuildFailure { diagnostics }
@@ -164,8 +197,7 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
         diagnostics.push(e);
     }
     clock.lap("config");
-    let site = Site::load_cached(config, &mut diagnostics, &mut cache.site);
-    clock.lap("content");
+    let site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
     let output = templates.map(|templates| {
         let (mut files, mut problems) = render::render_site(&site, &templates);
         diagnostics.append(&mut problems);
@@ -188,7 +220,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
         BuildFailure { diagnostics }
     };
     let Built { site, output, mut diagnostics, timings } = build_in_memory(options)?;
-    let mut clock = Clock { last: Instant::now(), timings };
+    let mut clock = Clock::resume(timings);
     let Some((files, copies)) = output else { return Err(fail(diagnostics)) };
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error || options.strict);
     if failed {

@@ -230,14 +230,16 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
                 eprintln!("{}", report.render(diagnostic));
             }
             if timings {
-                for (stage, time) in &built.timings {
-                    eprintln!("  {stage:<10} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+                eprintln!("  {:<10} {:>10} {:>10}", "stage", "wall", "cpu");
+                for lap in &built.timings {
+                    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+                    eprintln!("  {:<10} {:>7.1} ms {:>7.1} ms", lap.stage, ms(lap.wall), ms(lap.cpu));
                 }
             }
             let stages: Vec<String> = built
                 .timings
                 .iter()
-                .map(|(stage, time)| format!("{stage} {:.0} ms", time.as_secs_f64() * 1000.0))
+                .map(|lap| format!("{} {:.0} ms", lap.stage, lap.wall.as_secs_f64() * 1000.0))
                 .collect();
             let warnings = built.diagnostics.len();
             println!(

@@ -149,13 +149,20 @@ pub struct Site {
 impl Site {
     /// Load, index and render the content of the site described by `config`.
     pub fn load(config: Config, diagnostics: &mut Vec<Diagnostic>) -> Site {
-        Site::load_cached(config, diagnostics, &mut Cache::default())
+        Site::load_cached(config, diagnostics, &mut Cache::default(), &mut crate::build::Clock::start())
     }
 
     /// [`Site::load`], reusing what `cache` kept from the previous build: files whose size and
     /// modification time are unchanged are not read again, and Markdown whose text and link
     /// targets are unchanged is not rendered again. The result is the same as a cold load.
-    pub fn load_cached(config: Config, diagnostics: &mut Vec<Diagnostic>, cache: &mut Cache) -> Site {
+    /// [`Site::load`], reusing and refilling `cache`; `clock` gets a lap for each of the stages
+    /// load, markdown and graph.
+    pub fn load_cached(
+        config: Config,
+        diagnostics: &mut Vec<Diagnostic>,
+        cache: &mut Cache,
+        clock: &mut crate::build::Clock,
+    ) -> Site {
         let mut content = content::load_cached(&config, diagnostics, &mut cache.files);
         if !config.drafts {
             content.pages.retain(|p| !p.meta.draft);
@@ -191,6 +198,7 @@ impl Site {
             }
             h.finish()
         };
+        clock.lap("load");
         crate::progress::stage("markdown", content.pages.len());
         let previous = &cache.markdown;
         let rendered: Vec<(u64, Arc<Rendered>, Vec<Diagnostic>)> = content
@@ -260,6 +268,7 @@ impl Site {
             index,
             glossary,
         };
+        clock.lap("markdown");
         crate::progress::stage("graph", 0);
         site.link_sections();
         site.route_terms();
@@ -270,6 +279,7 @@ impl Site {
         site.index.by_path = by_path;
         site.collect_mentions();
         site.relate_articles();
+        clock.lap("graph");
         site
     }
 
