@@ -156,6 +156,32 @@ fn stamp(dirs: &[PathBuf]) -> u64 {
 
 /// [`build_in_memory`], reusing and refilling `cache`.
 pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Result<Built, BuildFailure> {
+    let memory = output::Memory::default();
+    let Stages { site, copies, diagnostics, timings } = run(options, cache, Target::Memory(&memory))?;
+    let output = copies.map(|copies| (memory.into_files(), copies));
+    Ok(Built { site, output, diagnostics, timings })
+}
+
+/// Where a run of the stages sends its files.
+enum Target<'a> {
+    Memory(&'a output::Memory),
+    /// A staging folder beside the configured output folder, created once the configuration is
+    /// known (and only if nothing has failed by then).
+    Disk(&'a mut Option<output::Staging>),
+}
+
+/// What [`run`] leaves: the model, the static copies still to make (None when the templates
+/// could not be loaded), the diagnostics (unsorted) and the stage times.
+struct Stages {
+    site: Site,
+    copies: Option<Vec<Copy>>,
+    diagnostics: Vec<Diagnostic>,
+    timings: Vec<Lap>,
+}
+
+/// Run every stage up to the search index and feeds; rendered files go to `target` as they are
+/// made. Fails only when the configuration cannot be read.
+fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stages, BuildFailure> {
     let mut clock = Clock::start();
     let config = Config::load(&options.root, &options.overrides).map_err(|mut diagnostics| {
         diagnostics::sort(&mut diagnostics);
@@ -198,36 +224,70 @@ pub fn build_in_memory_cached(options: &BuildOptions, cache: &mut Cache) -> Resu
     }
     clock.lap("config");
     let site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
-    let output = templates.map(|templates| {
-        let (mut files, mut problems) = render::render_site(&site, &templates);
+    let copies = templates.map(|templates| {
+        // A build that has failed already still renders, to report every template problem, but
+        // writes nothing.
+        let discard = output::Discard::default();
+        let sink: &dyn output::Sink = match target {
+            Target::Memory(memory) => memory,
+            Target::Disk(staging) => {
+                let failed = diagnostics.iter().any(|d| d.is_error() || options.strict);
+                if !failed {
+                    match output::Staging::create(&site.config.output_dir) {
+                        Ok(created) => *staging = Some(created),
+                        Err(e) => diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string())),
+                    }
+                }
+                match staging {
+                    Some(staging) => staging,
+                    None => &discard,
+                }
+            }
+        };
+        let (listed, mut problems) = render::render_site(&site, &templates, sink);
         diagnostics.append(&mut problems);
         clock.lap("templates");
-        files.extend(crate::search::build_index(&site));
+        let mut put = |file: OutputFile| {
+            if let Err(e) = sink.put(file) {
+                diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
+            }
+        };
+        for file in crate::search::build_index(&site) {
+            put(file);
+        }
         clock.lap("search");
-        files.extend(extra_files(&site, &files, &mut diagnostics));
+        for file in extra_files(&site, &listed, &mut diagnostics) {
+            if let Err(e) = sink.put(file) {
+                diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
+            }
+        }
         let copies = static_copies(&site, &templates, &mut diagnostics);
         clock.lap("feeds");
-        (files, copies)
+        copies
     });
-    Ok(Built { site, output, diagnostics, timings: clock.timings })
+    Ok(Stages { site, copies, diagnostics, timings: clock.timings })
 }
 
-/// Build the site at `options.root`.
+/// Build the site at `options.root`: render straight into a staging folder, and swap it in as
+/// the output folder only when every stage succeeded.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
     let started = Instant::now();
     let fail = |mut diagnostics: Vec<Diagnostic>| {
         diagnostics::sort(&mut diagnostics);
         BuildFailure { diagnostics }
     };
-    let Built { site, output, mut diagnostics, timings } = build_in_memory(options)?;
+    let mut staging = None;
+    let Stages { site, copies, mut diagnostics, timings } =
+        run(options, &mut Cache::default(), Target::Disk(&mut staging))?;
     let mut clock = Clock::resume(timings);
-    let Some((files, copies)) = output else { return Err(fail(diagnostics)) };
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error || options.strict);
-    if failed {
+    let (Some(copies), Some(staging), false) = (copies, staging, failed) else {
+        // Dropping the staging folder removes it: the previous output stays as it was.
         return Err(fail(diagnostics));
-    }
+    };
     let output_dir = site.config.output_dir.clone();
-    output::write(&output_dir, &files, &copies).map_err(|e| {
+    let files = staging.files() + copies.len();
+    staging.copy(&copies).and_then(|()| staging.commit()).map_err(|e| {
         let mut all = diagnostics.clone();
         all.push(Diagnostic::error(&output_dir, 0, 0, e.to_string()));
         fail(all)
@@ -238,7 +298,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
         output_dir,
         pages: site.articles().count(),
         sections: site.pages.iter().filter(|p| p.is_section()).count(),
-        files: files.len() + copies.len(),
+        files,
         diagnostics,
         timings: clock.timings,
         total: started.elapsed(),
@@ -284,18 +344,18 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// Sitemap, feeds, robots.txt, alias redirects and the code-highlighting stylesheet.
-fn extra_files(site: &Site, html: &[OutputFile], diagnostics: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+fn extra_files(site: &Site, html: &[render::Listed], diagnostics: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
     let mut files = Vec::new();
     files.push(feeds::sitemap(site, html));
     files.extend(feeds::all_feeds(site));
     files.push(feeds::robots(site));
     files.push(OutputFile { path: "highlight.css".to_string(), bytes: markdown::highlight_css().into_bytes().into() });
-    let taken: std::collections::HashSet<&str> = html.iter().map(|f| f.path.as_str()).collect();
+    let mut taken: std::collections::HashSet<String> = html.iter().map(|f| f.path.clone()).collect();
     for page in &site.pages {
         for alias in &page.source.meta.aliases {
             let target = site.config.url(&page.path);
             let redirect = render::redirect(alias, &target);
-            if taken.contains(redirect.path.as_str()) || files.iter().any(|f| f.path == redirect.path) {
+            if !taken.insert(redirect.path.clone()) {
                 diagnostics.push(Diagnostic::error(
                     &page.source.display,
                     0,

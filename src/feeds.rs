@@ -5,7 +5,7 @@
 //! URL in them must be percent-encoded ASCII, which [`crate::index::encode_url`] does.
 
 use crate::index::encode_url;
-use crate::render::{OutputFile, file_for};
+use crate::render::{Listed, OutputFile, file_for};
 use crate::site::{Page, Site};
 
 /// Escape text for XML element content and attribute values: the HTML escapes, without the
@@ -21,7 +21,7 @@ pub fn escape_xml(text: &str) -> String {
 }
 
 /// `sitemap.xml`: every page, section and taxonomy page, with `lastmod` where a date is known.
-pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
+pub fn sitemap(site: &Site, html_files: &[Listed]) -> OutputFile {
     let config = &site.config;
     let mut lastmod = std::collections::HashMap::new();
     for page in &site.pages {
@@ -29,11 +29,8 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
             lastmod.insert(file_for(&page.path), date.ymd());
         }
     }
-    let mut paths: Vec<&str> = html_files
-        .iter()
-        .filter(|f| f.path.ends_with("index.html") && !asks_not_to_be_indexed(&f.bytes))
-        .map(|f| f.path.as_str())
-        .collect();
+    let mut paths: Vec<&str> =
+        html_files.iter().filter(|f| f.path.ends_with("index.html") && !f.noindex).map(|f| f.path.as_str()).collect();
     paths.sort_unstable();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -54,7 +51,7 @@ pub fn sitemap(site: &Site, html_files: &[OutputFile]) -> OutputFile {
 
 /// Whether a page's template marked it `<meta name="robots" content="noindex">` (the search
 /// page, for example): such pages stay out of the sitemap.
-fn asks_not_to_be_indexed(html: &[u8]) -> bool {
+pub(crate) fn asks_not_to_be_indexed(html: &[u8]) -> bool {
     const MARK: &[u8] = b"<meta name=\"robots\" content=\"noindex";
     let head_end = html.windows(7).position(|w| w == b"</head>").unwrap_or(html.len());
     html[..head_end].windows(MARK.len()).any(|w| w == MARK)

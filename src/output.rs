@@ -1,12 +1,15 @@
-//! Write: every output file into a staging folder beside the output folder, then swap it in.
+//! Write: every output file into a staging folder beside the output folder as it is rendered,
+//! then swap the folder in.
 //!
 //! Invariants: nothing is written outside the staging folder and the output folder (every path
 //! is checked to be a plain relative path before it is joined), and a failed build never touches
 //! the previous output — it is replaced only by a complete new one. On Linux the swap is one
 //! atomic `renameat2(RENAME_EXCHANGE)`; elsewhere two renames.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -50,56 +53,200 @@ fn sibling(output: &Path, suffix: &str) -> PathBuf {
     output.with_file_name(format!(".{name}.themata-{suffix}"))
 }
 
-/// Write `files` and `copies` as the new content of `output`.
-pub fn write(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), WriteError> {
-    let mut seen = std::collections::HashSet::new();
-    for path in files.iter().map(|f| f.path.as_str()).chain(copies.iter().map(|c| c.to.as_str())) {
+/// Where finished files go as the templates produce them: memory (`serve`, `check`), the
+/// staging folder (`build`), or nowhere (a build that has already failed).
+pub trait Sink: Sync {
+    /// Take one finished file. A second file at the same path is an error.
+    fn put(&self, file: OutputFile) -> Result<(), WriteError>;
+}
+
+/// Paths already taken, so that two outputs never silently replace each other.
+#[derive(Default)]
+struct Taken(Mutex<HashSet<String>>);
+
+impl Taken {
+    fn take(&self, path: &str) -> Result<(), WriteError> {
         if safe_relative(path).is_none() {
             return Err(WriteError::UnsafePath(path.to_string()));
         }
-        if !seen.insert(path) {
+        if !self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string()) {
             return Err(WriteError::Clash(path.to_string()));
         }
+        Ok(())
     }
-    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-    let staging = sibling(output, "staging");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
-    }
-    std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
-
-    let result = fill(&staging, files, copies).and_then(|()| swap_in(&staging, output));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
 }
 
-fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), WriteError> {
-    let mut folders: Vec<PathBuf> = files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(copies.iter().map(|c| c.to.as_str()))
-        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .collect();
-    folders.sort();
-    folders.dedup();
-    for folder in &folders {
-        let dir = staging.join(folder);
-        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+/// Files kept in memory.
+#[derive(Default)]
+pub struct Memory {
+    taken: Taken,
+    files: Mutex<Vec<OutputFile>>,
+}
+
+impl Memory {
+    /// The files, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        files
     }
-    crate::progress::stage("write", files.len() + copies.len());
-    files.par_iter().try_for_each(|file| {
-        let path = staging.join(&file.path);
-        crate::progress::tick();
-        std::fs::write(&path, &*file.bytes).map_err(io_error(&path))
+}
+
+impl Sink for Memory {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        self.taken.take(&file.path)?;
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
+    }
+}
+
+/// Files checked (safe paths, no clashes) and dropped: the build has failed already, so nothing
+/// would be written, but every problem should still be found.
+#[derive(Default)]
+pub struct Discard(Taken);
+
+impl Sink for Discard {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        self.0.take(&file.path)
+    }
+}
+
+/// The staging folder beside the output folder, filled as files arrive (in parallel, from the
+/// render threads) and swapped in whole by [`Staging::commit`]. Dropped without a commit, it
+/// removes itself: the output folder is never touched by a build that fails.
+///
+/// A file whose bytes equal the file at the same path in the current output is hard-linked from
+/// there instead of written: an unchanged site costs no new files (and keeps the modification
+/// times deploy tools compare). Existing files are never written into, so a link can never let
+/// one build change what another folder holds.
+pub struct Staging {
+    output: PathBuf,
+    dir: PathBuf,
+    /// The output folder as it was, when there is one.
+    previous: Option<PathBuf>,
+    taken: Taken,
+    /// Folders created so far inside `dir`.
+    folders: Mutex<HashSet<PathBuf>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Start a staging folder for `output` (an old one, left by a killed build, is removed).
+    pub fn create(output: &Path) -> Result<Staging, WriteError> {
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        let dir = sibling(output, "staging");
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            remove_tree(&dir).map_err(io_error(&dir))?;
+        }
+        std::fs::create_dir(&dir).map_err(io_error(&dir))?;
+        let previous = std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()).then(|| output.to_path_buf());
+        Ok(Staging {
+            output: output.to_path_buf(),
+            dir,
+            previous,
+            taken: Taken::default(),
+            folders: Mutex::new(HashSet::new()),
+            committed: false,
+        })
+    }
+
+    /// The folder `rel`'s parent inside staging, created once.
+    fn folder_for(&self, rel: &Path) -> Result<(), WriteError> {
+        let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) else { return Ok(()) };
+        if self.folders.lock().unwrap_or_else(|e| e.into_inner()).contains(parent) {
+            return Ok(());
+        }
+        let dir = self.dir.join(parent);
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        for ancestor in parent.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+            if !folders.insert(ancestor.to_path_buf()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The file of the current output at `rel` when it holds exactly `bytes`.
+    fn unchanged(&self, rel: &Path, bytes: &[u8]) -> Option<PathBuf> {
+        let old = self.previous.as_ref()?.join(rel);
+        let meta = std::fs::symlink_metadata(&old).ok()?;
+        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+            return None;
+        }
+        (std::fs::read(&old).ok()? == bytes).then_some(old)
+    }
+
+    fn place(&self, rel: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        self.folder_for(rel)?;
+        let path = self.dir.join(rel);
+        if let Some(old) = self.unchanged(rel, bytes)
+            && std::fs::hard_link(&old, &path).is_ok()
+        {
+            return Ok(());
+        }
+        std::fs::write(&path, bytes).map_err(io_error(&path))
+    }
+
+    /// How many files have been put so far.
+    pub fn files(&self) -> usize {
+        self.taken.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Copy the files that go into the output as they are, in parallel.
+    pub fn copy(&self, copies: &[Copy]) -> Result<(), WriteError> {
+        crate::progress::stage("write", copies.len());
+        copies.par_iter().try_for_each(|copy| {
+            self.taken.take(&copy.to)?;
+            let rel = Path::new(&copy.to);
+            let bytes = std::fs::read(&copy.from).map_err(io_error(&copy.from))?;
+            crate::progress::tick();
+            self.place(rel, &bytes)
+        })
+    }
+
+    /// Swap the staging folder in as the output folder, and remove the previous output.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        self.committed = true;
+        let result = swap_in(&self.dir, &self.output);
+        if result.is_err() {
+            let _ = remove_tree(&self.dir);
+        }
+        result
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        self.taken.take(&file.path)?;
+        self.place(Path::new(&file.path), &file.bytes)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = remove_tree(&self.dir);
+        }
+    }
+}
+
+/// Write `files` and `copies` as the new content of `output` in one go.
+pub fn write(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), WriteError> {
+    let staging = Staging::create(output)?;
+    files.par_iter().try_for_each(|file| staging.put(file.clone()))?;
+    staging.copy(copies)?;
+    staging.commit()
+}
+
+/// Remove a folder and everything in it, its subfolders in parallel.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() { remove_tree(&entry.path()) } else { std::fs::remove_file(entry.path()) }
     })?;
-    copies.par_iter().try_for_each(|copy| {
-        let path = staging.join(&copy.to);
-        crate::progress::tick();
-        std::fs::copy(&copy.from, &path).map(|_| ()).map_err(io_error(&copy.from))
-    })
+    std::fs::remove_dir(dir)
 }
 
 fn swap_in(staging: &Path, output: &Path) -> Result<(), WriteError> {
@@ -108,18 +255,18 @@ fn swap_in(staging: &Path, output: &Path) -> Result<(), WriteError> {
     }
     if exchange(staging, output).is_ok() {
         // `staging` now holds the previous output.
-        return std::fs::remove_dir_all(staging).map_err(io_error(staging));
+        return remove_tree(staging).map_err(io_error(staging));
     }
     let old = sibling(output, "old");
     if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
+        remove_tree(&old).map_err(io_error(&old))?;
     }
     std::fs::rename(output, &old).map_err(io_error(output))?;
     if let Err(e) = std::fs::rename(staging, output) {
         let _ = std::fs::rename(&old, output);
         return Err(WriteError::Io { path: output.to_path_buf(), source: e });
     }
-    std::fs::remove_dir_all(&old).map_err(io_error(&old))
+    remove_tree(&old).map_err(io_error(&old))
 }
 
 #[cfg(target_os = "linux")]

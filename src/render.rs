@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::TocEntry;
+use crate::output::Sink;
 use crate::site::{Page, Site, Taxonomy, Term};
 
 fn round2(x: f64) -> f64 {
@@ -63,8 +64,60 @@ impl Ctx {
         }
     }
 
+    /// Insert a value built once for many pages, with the hash of what it was built from.
+    fn insert_value(&mut self, key: &'static str, value: tera::Value, hash: u64) {
+        self.tera.insert_value(key, value);
+        if let Some(h) = &mut self.hash {
+            std::hash::Hash::hash(key, h);
+            std::hash::Hash::hash(&hash, h);
+        }
+    }
+
     fn key(&self) -> Option<u64> {
         self.hash.as_ref().map(std::hash::Hasher::finish)
+    }
+}
+
+/// A view serialized into a template value once and shared by every page that shows it (a
+/// page's entry in listings, the site-wide variables); `hash` is what the render cache compares
+/// (0 when no cache is kept).
+#[derive(Clone)]
+struct Shared {
+    value: tera::Value,
+    hash: u64,
+}
+
+impl Shared {
+    fn new<T: Serialize + ?Sized>(view: &T, hashing: bool) -> Shared {
+        let hash = if hashing {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let _ = serde_json::to_writer(HashWriter(&mut h), view);
+            std::hash::Hasher::finish(&h)
+        } else {
+            0
+        };
+        Shared { value: tera::Value::from_serializable(view), hash }
+    }
+
+    /// A list of shared values as one value.
+    fn list<'s>(items: impl Iterator<Item = &'s Shared>) -> Shared {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let values: Vec<tera::Value> = items
+            .map(|item| {
+                std::hash::Hash::hash(&item.hash, &mut h);
+                item.value.clone()
+            })
+            .collect();
+        Shared { value: tera::Value::from(values), hash: std::hash::Hasher::finish(&h) }
+    }
+
+    /// This value (a map) with one more field.
+    fn with(&self, key: &'static str, field: &Shared) -> Shared {
+        let mut map = self.value.clone().into_map().unwrap_or_default();
+        map.insert(key.into(), field.value.clone());
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&(self.hash, key, field.hash), &mut h);
+        Shared { value: tera::Value::from(map), hash: std::hash::Hasher::finish(&h) }
     }
 }
 
@@ -103,6 +156,9 @@ pub const REQUIRED: &[&str] = &[
     "graph.html",
     "404.html",
 ];
+
+/// Articles listed on a glossary entry's page as mentioning it; the count gives the rest.
+const MENTIONS_SHOWN: usize = 50;
 
 /// Nodes drawn on `/graph/` (topic themes are always drawn); `graph.json` holds them all.
 const GRAPH_MAX_NODES: usize = 400;
@@ -321,8 +377,11 @@ struct PageView<'a> {
     backlinks: Vec<BacklinkView<'a>>,
     /// Glossary terms this page mentions (only on the page's own template).
     glossary_terms: Vec<Link<'a>>,
-    /// Glossary entries: the articles that mention the term (only on the page's own template).
+    /// Glossary entries: the first [`MENTIONS_SHOWN`] articles that mention the term (only on the
+    /// page's own template).
     mentioned_in: Vec<Link<'a>>,
+    /// Glossary entries: how many articles mention the term.
+    mentioned_count: usize,
     /// The most related articles, best first (only on the page's own template).
     related: Vec<Link<'a>>,
     /// Schema.org `Article` data as JSON, safe inside `<script type="application/ld+json">`
@@ -354,9 +413,9 @@ struct BacklinkView<'a> {
     context: &'a str,
 }
 
+/// A member of a topic theme; templates also get `page`, its listing entry.
 #[derive(Serialize)]
 struct TopicMemberView<'a> {
-    page: PageView<'a>,
     section: Option<SectionRef<'a>>,
     score: f64,
     snippet: &'a str,
@@ -371,7 +430,6 @@ struct TopicView<'a> {
     content: &'a str,
     permalink: String,
     count: usize,
-    articles: Vec<TopicMemberView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -390,6 +448,7 @@ struct SubsectionView<'a> {
     page_count: usize,
 }
 
+/// A section; templates also get `pages`, the listing entries of its pages.
 #[derive(Serialize)]
 struct SectionView<'a> {
     title: &'a str,
@@ -397,15 +456,14 @@ struct SectionView<'a> {
     content: &'a str,
     permalink: String,
     path: String,
-    pages: Vec<PageView<'a>>,
     subsections: Vec<SubsectionView<'a>>,
     page_count: usize,
     extra: &'a serde_json::Value,
 }
 
+/// One page of a listing; templates also get `pages`, the listing entries on it.
 #[derive(Serialize)]
-struct Paginator<'a> {
-    pages: Vec<PageView<'a>>,
+struct Paginator {
     current_index: usize,
     number_pagers: usize,
     paginate_by: usize,
@@ -439,13 +497,44 @@ struct Views<'a> {
     year: Option<i32>,
     /// Hash contexts, so that unchanged pages come from the templates' cache.
     hashing: bool,
+    /// Each page's view as listings show it (no content), serialized once; None for sections.
+    entries: Vec<Option<Shared>>,
+    /// The variables every template gets, but `current_url` and `current_path`.
+    globals: (tera::Context, u64),
 }
 
 impl<'a> Views<'a> {
-    fn new(site: &'a Site) -> Views<'a> {
+    /// The views of `site`; with `hashing`, contexts are hashed for the render cache.
+    fn new(site: &'a Site, hashing: bool) -> Views<'a> {
         let year =
             site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
-        Views { site, config: &site.config, year, hashing: false }
+        let mut views =
+            Views { site, config: &site.config, year, hashing, entries: Vec::new(), globals: Default::default() };
+        views.globals = views.site_globals();
+        views
+    }
+
+    /// Serialize every page's listing entry, in parallel.
+    fn with_entries(mut self) -> Views<'a> {
+        self.entries = (0..self.site.pages.len())
+            .into_par_iter()
+            .map(|n| (!self.site.pages[n].is_section()).then(|| Shared::new(&self.page(n, false), self.hashing)))
+            .collect();
+        self
+    }
+
+    /// The listing entry of page `n`.
+    fn entry(&self, n: usize) -> Shared {
+        match self.entries.get(n).and_then(Option::as_ref) {
+            Some(entry) => entry.clone(),
+            None => Shared::new(&self.page(n, false), self.hashing),
+        }
+    }
+
+    /// The listing entries of `pages`, as one list.
+    fn entries_of(&self, pages: &[usize]) -> Shared {
+        let entries: Vec<Shared> = pages.iter().map(|&n| self.entry(n)).collect();
+        Shared::list(entries.iter())
     }
 
     fn url(&self, site_path: &str) -> String {
@@ -584,10 +673,11 @@ impl<'a> Views<'a> {
                 Vec::new()
             },
             mentioned_in: if with_content {
-                page.mentioned_in.iter().map(|&n| self.link(n)).collect()
+                page.mentioned_in.iter().take(MENTIONS_SHOWN).map(|&n| self.link(n)).collect()
             } else {
                 Vec::new()
             },
+            mentioned_count: page.mentioned_in.len(),
             related: if with_content { page.related.iter().map(|&n| self.link(n)).collect() } else { Vec::new() },
             json_ld: if with_content { self.json_ld(page) } else { String::new() },
         }
@@ -646,31 +736,32 @@ impl<'a> Views<'a> {
         SectionRef { heading: info.heading.as_deref(), permalink }
     }
 
-    fn topic(&self, index: usize) -> TopicView<'a> {
+    /// A topic theme with the members ranked `range` (one pager page of them).
+    fn topic(&self, index: usize, range: std::ops::Range<usize>) -> Shared {
         let topic = &self.site.topics[index];
         let page = &self.site.pages[topic.page];
-        TopicView {
+        let view = TopicView {
             title: page.title(),
             slug: &topic.slug,
             description: page.source.meta.description.as_deref().unwrap_or(""),
             content: &page.rendered.html,
             permalink: self.url(&page.path),
             count: topic.members.len(),
-            articles: topic
-                .members
-                .iter()
-                .map(|&(n, i)| {
-                    let link = &self.site.pages[n].topics[i];
-                    TopicMemberView {
-                        page: self.page(n, false),
-                        section: link.section.map(|s| self.section_ref(n, s)),
-                        score: round2(link.score),
-                        snippet: &link.snippet,
-                        declared: link.declared,
-                    }
-                })
-                .collect(),
-        }
+        };
+        let members: Vec<Shared> = topic.members[range]
+            .iter()
+            .map(|&(n, i)| {
+                let link = &self.site.pages[n].topics[i];
+                let member = TopicMemberView {
+                    section: link.section.map(|s| self.section_ref(n, s)),
+                    score: round2(link.score),
+                    snippet: &link.snippet,
+                    declared: link.declared,
+                };
+                Shared::new(&member, self.hashing).with("page", &self.entry(n))
+            })
+            .collect();
+        Shared::new(&view, self.hashing).with("articles", &Shared::list(members.iter()))
     }
 
     fn topic_summaries(&self) -> Vec<TopicSummaryView<'a>> {
@@ -690,16 +781,16 @@ impl<'a> Views<'a> {
             .collect()
     }
 
-    fn section(&self, number: usize, listed: &[usize]) -> SectionView<'a> {
+    /// A section with `listed` as its pages.
+    fn section(&self, number: usize, listed: &[usize]) -> Shared {
         let page = &self.site.pages[number];
         let meta = &page.source.meta;
-        SectionView {
+        let view = SectionView {
             title: &meta.title,
             description: meta.description.as_deref().unwrap_or(""),
             content: &page.rendered.html,
             permalink: self.url(&page.path),
             path: self.config.served_path(&page.path),
-            pages: listed.iter().map(|&n| self.page(n, false)).collect(),
             subsections: page
                 .subsections
                 .iter()
@@ -711,35 +802,42 @@ impl<'a> Views<'a> {
                 .collect(),
             page_count: page.pages.len(),
             extra: &meta.extra,
-        }
+        };
+        Shared::new(&view, self.hashing).with("pages", &self.entries_of(listed))
     }
 
-    /// The pager pages of a listing at `base` (a site path): `base`, `base/page/2/`, ...
-    fn paginate(&self, base: &str, pages: &[usize], per_page: usize) -> Vec<(String, Paginator<'a>)> {
-        let chunks: Vec<&[usize]> = if pages.is_empty() { vec![&[]] } else { pages.chunks(per_page).collect() };
+    /// Pager page `i` (from 0) of a listing of `total` items at `base` (a site path: `base`,
+    /// `base/page/2/`, ...): its site path and its `paginator`, whose `pages` are the listing
+    /// entries of `listed` (empty when the template lists the items itself).
+    fn pager(&self, base: &str, total: usize, per_page: usize, i: usize, listed: &[usize]) -> (String, Shared) {
+        let count = pager_count(total, per_page);
         let pager_path = |i: usize| if i == 0 { base.to_string() } else { format!("{base}page/{}/", i + 1) };
-        let count = chunks.len();
-        chunks
-            .iter()
-            .enumerate()
-            .map(|(i, chunk)| {
-                let paginator = Paginator {
-                    pages: chunk.iter().map(|&n| self.page(n, false)).collect(),
-                    current_index: i + 1,
-                    number_pagers: count,
-                    paginate_by: per_page,
-                    first: self.url(&pager_path(0)),
-                    last: self.url(&pager_path(count - 1)),
-                    previous: (i > 0).then(|| self.url(&pager_path(i - 1))),
-                    next: (i + 1 < count).then(|| self.url(&pager_path(i + 1))),
-                };
-                (pager_path(i), paginator)
-            })
-            .collect()
+        let paginator = Paginator {
+            current_index: i + 1,
+            number_pagers: count,
+            paginate_by: per_page,
+            first: self.url(&pager_path(0)),
+            last: self.url(&pager_path(count - 1)),
+            previous: (i > 0).then(|| self.url(&pager_path(i - 1))),
+            next: (i + 1 < count).then(|| self.url(&pager_path(i + 1))),
+        };
+        (pager_path(i), Shared::new(&paginator, self.hashing).with("pages", &self.entries_of(listed)))
     }
 
+    /// The context of the page at `current_path`, with the variables every template gets.
     fn globals(&self, current_path: &str) -> Ctx {
-        let mut context = Ctx::new(self.hashing);
+        let mut context = Ctx { tera: self.globals.0.clone(), hash: self.hashing.then(Default::default) };
+        if let Some(h) = &mut context.hash {
+            std::hash::Hash::hash(&self.globals.1, h);
+        }
+        context.insert("current_url", &self.url(current_path));
+        context.insert("current_path", &self.config.served_path(current_path));
+        context
+    }
+
+    /// The variables that are the same for every page, and their hash.
+    fn site_globals(&self) -> (tera::Context, u64) {
+        let mut context = Ctx::new(true);
         let config = self.config;
         context.insert(
             "config",
@@ -752,8 +850,6 @@ impl<'a> Views<'a> {
                 extra: &config.extra,
             },
         );
-        context.insert("current_url", &self.url(current_path));
-        context.insert("current_path", &config.served_path(current_path));
         // The header menu: the home section's subsections, then the pages that sit beside the
         // home page itself (such as `content/about.md`), each group in its listing order.
         let nav: Vec<Link> = match self.site.home {
@@ -782,7 +878,8 @@ impl<'a> Views<'a> {
             "build",
             &serde_json::json!({ "generator": "themata", "version": env!("CARGO_PKG_VERSION"), "year": self.year }),
         );
-        context
+        let hash = context.key().unwrap_or_default();
+        (context.tera, hash)
     }
 
     fn assets(&self) -> BTreeMap<&'static str, String> {
@@ -795,23 +892,47 @@ impl<'a> Views<'a> {
     }
 }
 
-/// Render the HTML of one page (not a section) of the site.
+/// Render the HTML of one page (not a section) of the site: its first file (a topic theme's
+/// first pager page).
 pub fn render_page(site: &Site, templates: &Templates, number: usize) -> Result<OutputFile, Diagnostic> {
-    let mut views = Views::new(site);
-    views.hashing = templates.caching.load(std::sync::atomic::Ordering::Relaxed);
-    let mut files = render_job(&views, templates, &Job::Page(number))?;
+    let views = Views::new(site, templates.caching.load(std::sync::atomic::Ordering::Relaxed));
+    let sink = crate::output::Memory::default();
+    let job = match site.topics.iter().position(|t| t.page == number) {
+        Some(topic) => Job::Topic(number, topic, 0),
+        None => Job::Page(number),
+    };
+    render_job(&views, templates, &job, &sink)?;
+    let mut files = sink.into_files();
     Ok(files.remove(0))
 }
 
-/// Render every HTML page of the site. Errors name the template file and the page.
-pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// An HTML file the templates made, as the sitemap and the alias check need it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// Inside the output folder (`a/b/index.html`).
+    pub path: String,
+    /// The page asks search engines not to index it (`<meta name="robots" content="noindex">`).
+    pub noindex: bool,
+}
+
+/// Render every HTML page of the site into `sink`, in parallel. Errors name the template file
+/// and the page; a file the sink refuses is an error too. Returns the files made, in a
+/// deterministic order.
+pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<Listed>, Vec<Diagnostic>) {
     templates.next_generation();
-    let mut views = Views::new(site);
-    views.hashing = templates.caching.load(std::sync::atomic::Ordering::Relaxed);
+    let views = Views::new(site, templates.caching.load(std::sync::atomic::Ordering::Relaxed)).with_entries();
     let mut jobs: Vec<Job> = Vec::new();
     for (number, page) in site.pages.iter().enumerate() {
-        if page.is_section() {
-            jobs.push(Job::Section(number));
+        if Some(number) == site.home || Some(number) == site.topics_section {
+            jobs.push(Job::Section(number, 0));
+        } else if page.is_section() {
+            let per_page = page.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
+            jobs.extend((0..pager_count(page.pages.len(), per_page)).map(|i| Job::Section(number, i)));
+        } else if let Some(topic) = site.topics.iter().position(|t| t.page == number) {
+            let per_page = topic_page_size(site, number);
+            jobs.extend(
+                (0..pager_count(site.topics[topic].members.len(), per_page)).map(|i| Job::Topic(number, topic, i)),
+            );
         } else {
             jobs.push(Job::Page(number));
         }
@@ -824,8 +945,9 @@ pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<
     }
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job::TaxonomyList(t));
-        for term in 0..taxonomy.terms.len() {
-            jobs.push(Job::Term(t, term));
+        let per_page = taxonomy.config.paginate_by.unwrap_or(site.config.paginate_by);
+        for (n, term) in taxonomy.terms.iter().enumerate() {
+            jobs.extend((0..pager_count(term.pages.len(), per_page)).map(|i| Job::Term(t, n, i)));
         }
     }
     jobs.push(Job::Graph);
@@ -835,35 +957,61 @@ pub fn render_site(site: &Site, templates: &Templates) -> (Vec<OutputFile>, Vec<
     }
 
     crate::progress::stage("templates", jobs.len());
-    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> = jobs
+    // Every pager page is its own job, so no thread is left alone with a long listing.
+    let results: Vec<Result<Vec<Listed>, Diagnostic>> = jobs
         .par_iter()
+        .with_min_len(8)
         .map(|job| {
-            let result = render_job(&views, templates, job);
+            let result = render_job(&views, templates, job, sink);
             crate::progress::tick();
             result
         })
         .collect();
-    let mut files = Vec::new();
+    let mut listed = Vec::new();
     let mut problems = Vec::new();
     for result in results {
         match result {
-            Ok(mut out) => files.append(&mut out),
+            Ok(mut out) => listed.append(&mut out),
             Err(problem) => problems.push(problem),
         }
     }
-    (files, problems)
+    (listed, problems)
 }
 
+/// How many pager pages a listing of `items` has (one, even when empty).
+fn pager_count(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page.max(1)).max(1)
+}
+
+/// The items on pager page `i` (from 0).
+fn pager_slice(items: &[usize], per_page: usize, i: usize) -> &[usize] {
+    let per_page = per_page.max(1);
+    &items[(i * per_page).min(items.len())..((i + 1) * per_page).min(items.len())]
+}
+
+/// Members of a topic theme per pager page: the theme page's `paginate_by`, else 20.
+fn topic_page_size(site: &Site, number: usize) -> usize {
+    site.pages[number].source.meta.paginate_by.unwrap_or(TOPIC_PAGE_SIZE).max(1)
+}
+
+/// Members shown per pager page of a topic theme unless its page says otherwise.
+const TOPIC_PAGE_SIZE: usize = 20;
+
+/// One unit of rendering work: a page, or one pager page of a listing.
 enum Job {
     Page(usize),
-    Section(usize),
+    /// A section's pager page (the home page and `/themes/` have one).
+    Section(usize, usize),
+    /// A topic theme's page: (page, topic, pager page).
+    Topic(usize, usize, usize),
     ImplicitHome,
     ImplicitTopics,
     Graph,
     /// `/search/`, when the theme has a `search.html`.
     Search,
     TaxonomyList(usize),
-    Term(usize, usize),
+    /// (taxonomy, term, pager page).
+    Term(usize, usize, usize),
     NotFound,
 }
 
@@ -872,97 +1020,105 @@ pub fn file_for(site_path: &str) -> String {
     format!("{}index.html", site_path.trim_start_matches('/'))
 }
 
-fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
+fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
     let site = views.site;
-    let html = |path: &str, text: std::sync::Arc<str>| OutputFile { path: file_for(path), bytes: text.into() };
+    let emit = |path: String, text: std::sync::Arc<str>| -> Result<Listed, Diagnostic> {
+        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(text.as_bytes()), path: path.clone() };
+        sink.put(OutputFile { path, bytes: text.into() })
+            .map_err(|e| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()))?;
+        Ok(listed)
+    };
+    let html = |site_path: &str, text| emit(file_for(site_path), text);
     match *job {
         Job::Page(number) => {
             let page = &site.pages[number];
             let mut context = views.globals(&page.path);
             context.insert("page", &views.page(number, true));
-            let topic = site.topics.iter().position(|t| t.page == number);
-            if let Some(topic) = topic {
-                context.insert("topic", &views.topic(topic));
-            }
-            let default = if topic.is_some() { "topic.html" } else { "page.html" };
-            let template = page.source.meta.template.as_deref().unwrap_or(default);
+            let template = page.source.meta.template.as_deref().unwrap_or("page.html");
             let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
-            Ok(vec![html(&page.path, text)])
+            Ok(vec![html(&page.path, text)?])
         }
-        Job::Section(number) => {
+        Job::Topic(number, topic, i) => {
+            let page = &site.pages[number];
+            let per_page = topic_page_size(site, number);
+            let members = site.topics[topic].members.len();
+            let (path, paginator) = views.pager(&page.path, members, per_page, i, &[]);
+            let mut context = views.globals(&path);
+            context.insert("page", &views.page(number, i == 0));
+            let shown = views.topic(topic, (i * per_page).min(members)..((i + 1) * per_page).min(members));
+            context.insert_value("topic", shown.value, shown.hash);
+            context.insert_value("paginator", paginator.value, paginator.hash);
+            let template = page.source.meta.template.as_deref().unwrap_or("topic.html");
+            let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
+            Ok(vec![html(&path, text)?])
+        }
+        Job::Section(number, i) => {
             let section = &site.pages[number];
             let is_home = Some(number) == site.home;
+            let shown = section.source.display.to_string_lossy();
             if Some(number) == site.topics_section {
                 let mut context = views.globals(&section.path);
-                context.insert("section", &views.section(number, &[]));
+                let view = views.section(number, &[]);
+                context.insert_value("section", view.value, view.hash);
                 context.insert("themes", &views.topic_summaries());
                 let template = section.source.meta.template.as_deref().unwrap_or("topic_list.html");
-                let text = templates.render(template, &context, &section.source.display.to_string_lossy())?;
-                return Ok(vec![html(&section.path, text)]);
+                let text = templates.render(template, &context, &shown)?;
+                return Ok(vec![html(&section.path, text)?]);
             }
             let template =
                 section.source.meta.template.as_deref().unwrap_or(if is_home { "index.html" } else { "section.html" });
-            let per_page = section.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
-            let shown = section.source.display.to_string_lossy();
             if is_home {
                 let mut context = views.globals(&section.path);
-                context.insert("section", &views.section(number, &section.pages));
+                let view = views.section(number, &section.pages);
+                context.insert_value("section", view.value, view.hash);
                 insert_home_extras(views, &mut context);
                 context.insert("paginator", &None::<()>);
-                return Ok(vec![html(&section.path, templates.render(template, &context, &shown)?)]);
+                return Ok(vec![html(&section.path, templates.render(template, &context, &shown)?)?]);
             }
-            let mut out = Vec::new();
-            for (path, paginator) in views.paginate(&section.path, &section.pages, per_page) {
-                let listed: Vec<usize> = {
-                    let start = (paginator.current_index - 1) * per_page;
-                    section.pages.iter().skip(start).take(per_page).copied().collect()
-                };
-                let mut context = views.globals(&path);
-                context.insert("section", &views.section(number, &listed));
-                context.insert("paginator", &paginator);
-                out.push(html(&path, templates.render(template, &context, &shown)?));
-            }
-            Ok(out)
+            let per_page = section.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
+            let listed = pager_slice(&section.pages, per_page, i);
+            let (path, paginator) = views.pager(&section.path, section.pages.len(), per_page, i, listed);
+            let mut context = views.globals(&path);
+            let view = views.section(number, listed);
+            context.insert_value("section", view.value, view.hash);
+            context.insert_value("paginator", paginator.value, paginator.hash);
+            Ok(vec![html(&path, templates.render(template, &context, &shown)?)?])
         }
         Job::ImplicitHome => {
             let mut context = views.globals("/");
             let pages: Vec<usize> = site.latest(site.config.paginate_by);
-            context.insert(
-                "section",
-                &SectionView {
-                    title: &site.config.title,
-                    description: &site.config.description,
-                    content: "",
-                    permalink: views.url("/"),
-                    path: site.config.served_path("/"),
-                    pages: pages.iter().map(|&n| views.page(n, false)).collect(),
-                    subsections: Vec::new(),
-                    page_count: pages.len(),
-                    extra: &serde_json::Value::Null,
-                },
-            );
+            let view = SectionView {
+                title: &site.config.title,
+                description: &site.config.description,
+                content: "",
+                permalink: views.url("/"),
+                path: site.config.served_path("/"),
+                subsections: Vec::new(),
+                page_count: pages.len(),
+                extra: &serde_json::Value::Null,
+            };
+            let view = Shared::new(&view, views.hashing).with("pages", &views.entries_of(&pages));
+            context.insert_value("section", view.value, view.hash);
             insert_home_extras(views, &mut context);
             context.insert("paginator", &None::<()>);
-            Ok(vec![html("/", templates.render("index.html", &context, "the home page")?)])
+            Ok(vec![html("/", templates.render("index.html", &context, "the home page")?)?])
         }
         Job::ImplicitTopics => {
             let mut context = views.globals("/themes/");
-            context.insert(
-                "section",
-                &SectionView {
-                    title: "主题",
-                    description: "",
-                    content: "",
-                    permalink: views.url("/themes/"),
-                    path: site.config.served_path("/themes/"),
-                    pages: Vec::new(),
-                    subsections: Vec::new(),
-                    page_count: site.topics.len(),
-                    extra: &serde_json::Value::Null,
-                },
-            );
+            let view = SectionView {
+                title: "主题",
+                description: "",
+                content: "",
+                permalink: views.url("/themes/"),
+                path: site.config.served_path("/themes/"),
+                subsections: Vec::new(),
+                page_count: site.topics.len(),
+                extra: &serde_json::Value::Null,
+            };
+            let view = Shared::new(&view, views.hashing).with("pages", &Shared::list(std::iter::empty()));
+            context.insert_value("section", view.value, view.hash);
             context.insert("themes", &views.topic_summaries());
-            Ok(vec![html("/themes/", templates.render("topic_list.html", &context, "/themes/")?)])
+            Ok(vec![html("/themes/", templates.render("topic_list.html", &context, "/themes/")?)?])
         }
         Job::TaxonomyList(t) => {
             let taxonomy = &site.taxonomies[t];
@@ -972,22 +1128,20 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
             let mut terms: Vec<TermView> = taxonomy.terms.iter().map(|term| term_view(views, taxonomy, term)).collect();
             terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(b.slug)));
             context.insert("terms", &terms);
-            Ok(vec![html(&path, templates.render("taxonomy_list.html", &context, &path)?)])
+            Ok(vec![html(&path, templates.render("taxonomy_list.html", &context, &path)?)?])
         }
-        Job::Term(t, n) => {
+        Job::Term(t, n, i) => {
             let taxonomy = &site.taxonomies[t];
             let term = &taxonomy.terms[n];
             let base = Views::term_path(taxonomy, term);
             let per_page = taxonomy.config.paginate_by.unwrap_or(site.config.paginate_by);
-            let mut out = Vec::new();
-            for (path, paginator) in views.paginate(&base, &term.pages, per_page) {
-                let mut context = views.globals(&path);
-                context.insert("taxonomy", &taxonomy_view(views, taxonomy));
-                context.insert("term", &term_view(views, taxonomy, term));
-                context.insert("paginator", &paginator);
-                out.push(html(&path, templates.render("taxonomy_single.html", &context, &path)?));
-            }
-            Ok(out)
+            let listed = pager_slice(&term.pages, per_page, i);
+            let (path, paginator) = views.pager(&base, term.pages.len(), per_page, i, listed);
+            let mut context = views.globals(&path);
+            context.insert("taxonomy", &taxonomy_view(views, taxonomy));
+            context.insert("term", &term_view(views, taxonomy, term));
+            context.insert_value("paginator", paginator.value, paginator.hash);
+            Ok(vec![html(&path, templates.render("taxonomy_single.html", &context, &path)?)?])
         }
         Job::Graph => {
             let graph = site.graph();
@@ -1007,22 +1161,28 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
                     "edges": graph.edges.len(),
                 }),
             );
-            let page = html("/graph/", templates.render("graph.html", &context, "/graph/")?);
-            let json = OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes().into() };
-            let css =
-                OutputFile { path: "graph.css".to_string(), bytes: crate::graph::default_css().as_bytes().into() };
-            Ok(vec![page, json, css])
+            let page = html("/graph/", templates.render("graph.html", &context, "/graph/")?)?;
+            let problem =
+                |e: crate::output::WriteError| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string());
+            sink.put(OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes().into() })
+                .map_err(problem)?;
+            sink.put(OutputFile {
+                path: "graph.css".to_string(),
+                bytes: crate::graph::default_css().as_bytes().into(),
+            })
+            .map_err(problem)?;
+            Ok(vec![page])
         }
         Job::Search => {
             let mut context = views.globals("/search/");
             context.insert("search_index", &views.url("/search/index.json"));
             context.insert("search_js", &views.url("/search.js"));
-            Ok(vec![html("/search/", templates.render("search.html", &context, "/search/")?)])
+            Ok(vec![html("/search/", templates.render("search.html", &context, "/search/")?)?])
         }
         Job::NotFound => {
             let context = views.globals("/404.html");
             let text = templates.render("404.html", &context, "404.html")?;
-            Ok(vec![OutputFile { path: "404.html".to_string(), bytes: text.into() }])
+            Ok(vec![emit("404.html".to_string(), text)?])
         }
     }
 }
@@ -1030,8 +1190,8 @@ fn render_job(views: &Views, templates: &Templates, job: &Job) -> Result<Vec<Out
 fn insert_home_extras(views: &Views, context: &mut Ctx) {
     let site = views.site;
     context.insert("themes", &views.topic_summaries());
-    let latest: Vec<PageView> = site.latest(10).into_iter().map(|n| views.page(n, false)).collect();
-    context.insert("latest", &latest);
+    let latest = views.entries_of(&site.latest(10));
+    context.insert_value("latest", latest.value, latest.hash);
     let mut top: Vec<TermView> = Vec::new();
     if let Some(tags) = site.taxonomies.iter().find(|t| t.name() == "tags") {
         top = tags.terms.iter().map(|term| term_view(views, tags, term)).collect();

@@ -123,3 +123,33 @@ fn build_check_and_serve_never_change_a_source_file() {
     assert_eq!(sources(&site), before_ok);
     assert_ne!(before, before_ok);
 }
+
+/// A rebuild links every file whose bytes did not change from the previous output instead of
+/// writing it again: the same inode and modification time (what rsync and deploy tools compare),
+/// while a changed page is a new file and the old output is never written into.
+#[test]
+fn unchanged_files_are_kept_and_changed_ones_replaced() {
+    use std::os::unix::fs::MetadataExt;
+    let site = Site::new()
+        .page("a.md", "---\ntitle: 甲\ndate: 2024-01-01\n---\n正文。\n")
+        .page("b.md", "---\ntitle: 乙\ndate: 2024-01-02\n---\n正文。\n");
+    let run = site.build_ok();
+    let meta = |rel: &str| std::fs::metadata(run.out.join(rel)).unwrap();
+    let (a, b, css) = (meta("a/index.html"), meta("b/index.html"), meta("style.css"));
+    let old_a = std::fs::read(run.out.join("a/index.html")).unwrap();
+    // Keep the previous output's page open by another name, as a reader (a web server) would.
+    let held = site.root().join("held.html");
+    std::fs::hard_link(run.out.join("a/index.html"), &held).unwrap();
+
+    site.build_ok();
+    assert_eq!(meta("b/index.html").ino(), b.ino());
+    assert_eq!(meta("b/index.html").mtime_nsec(), b.mtime_nsec());
+    assert_eq!(meta("style.css").ino(), css.ino());
+
+    site.write("content/a.md", "---\ntitle: 甲\ndate: 2024-01-01\n---\n改过的正文。\n");
+    site.build_ok();
+    assert_ne!(meta("a/index.html").ino(), a.ino());
+    assert!(std::fs::read_to_string(run.out.join("a/index.html")).unwrap().contains("改过的正文"));
+    assert_eq!(std::fs::read(&held).unwrap(), old_a, "the previous file was replaced, not written into");
+    assert_eq!(meta("b/index.html").ino(), b.ino());
+}

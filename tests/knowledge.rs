@@ -335,3 +335,48 @@ fn articles_show_their_most_related_articles() {
     assert!(related.len() <= 5);
     assert!(!related.contains(&"大模型产品的冷启动".to_string()), "never itself");
 }
+
+#[test]
+fn a_long_theme_is_split_into_pager_pages() {
+    let mut site = themed_site();
+    for n in 0..23 {
+        let body = format!("外围技能正在被 AI 取代，写 PRD 的外围技能更是如此。第{n}篇。");
+        site = site.page(&format!("articles/p{n:02}.md"), &page(&format!("篇{n:02}"), "2024-02-01", "AI", &body));
+    }
+    let run = site.build_ok();
+    let first = run.html("themes/skills/index.html");
+    assert_eq!(first.text(".page-count"), "24 篇相关文章");
+    assert_eq!(first.count(".topic-item"), 20);
+    assert!(first.text(".topic-intro").contains("导言"));
+    assert_eq!(first.text(".pagination-current"), "第 1 / 2 页");
+    assert_eq!(first.attrs(".pagination a[rel=next]", "href"), ["https://example.org/themes/skills/page/2/"]);
+
+    let second = run.html("themes/skills/page/2/index.html");
+    assert_eq!(second.count(".topic-item"), 4);
+    assert_eq!(second.attrs("ol.topic-list", "start"), ["21"]);
+    assert_eq!(second.count(".topic-intro"), 0, "the introduction is on the first page only");
+    assert_eq!(second.attrs(".pagination a[rel=prev]", "href"), ["https://example.org/themes/skills/"]);
+    let mut all = first.texts(".topic-item .post-item-title");
+    all.extend(second.texts(".topic-item .post-item-title"));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 24, "every member on exactly one page: {all:?}");
+    assert!(!run.exists("themes/skills/page/3/index.html"));
+    assert!(run.read("sitemap.xml").contains("https://example.org/themes/skills/page/2/"));
+}
+
+#[test]
+fn a_glossary_entry_lists_the_newest_fifty_mentions_and_counts_the_rest() {
+    let mut site = glossary_site();
+    for n in 0..60 {
+        let text = format!("---\ntitle: 提及{n:02}\ndate: 2024-03-{:02}\n---\n这份 PRD 很长。\n", n % 28 + 1);
+        site = site.page(&format!("articles/m{n:02}.md"), &text);
+    }
+    let run = site.build_ok();
+    let entry = run.html("glossary/prd/index.html");
+    assert_eq!(entry.count(".article-mentions li"), 50);
+    assert_eq!(entry.text(".mentions-more"), "共 61 篇文章提到这个术语，这里列出最新的 50 篇。");
+    let small = run.html("glossary/pm/index.html");
+    assert_eq!(small.texts(".article-mentions a"), ["甲"]);
+    assert_eq!(small.count(".mentions-more"), 0);
+}
