@@ -56,6 +56,8 @@ pub struct Lap {
     pub wall: Duration,
     /// CPU time of the whole process (user + system, every thread) during the stage.
     pub cpu: Duration,
+    /// The process's peak resident memory so far, in bytes.
+    pub peak: u64,
 }
 
 /// Time per stage, for `--timings` and the benchmark: each lap ends the stage named.
@@ -65,32 +67,34 @@ pub struct Clock {
     timings: Vec<Lap>,
 }
 
-/// CPU time used by this process so far, all threads, user + system.
-fn cpu_time() -> Duration {
+/// This process so far: CPU time (all threads, user + system) and peak resident memory (bytes).
+pub(crate) fn usage() -> (Duration, u64) {
     // SAFETY: an all-zero rusage is a valid value for getrusage to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: the pointer is valid for the call.
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return Duration::ZERO;
+        return (Duration::ZERO, 0);
     }
     let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    time(usage.ru_utime) + time(usage.ru_stime)
+    // Linux reports kilobytes.
+    (time(usage.ru_utime) + time(usage.ru_stime), usage.ru_maxrss as u64 * 1024)
 }
 
 impl Clock {
     pub fn start() -> Clock {
-        Clock { last: (Instant::now(), cpu_time()), timings: Vec::new() }
+        Clock { last: (Instant::now(), usage().0), timings: Vec::new() }
     }
 
     /// The stage named ends now (and the next one starts).
     pub fn lap(&mut self, stage: &'static str) {
-        let now = (Instant::now(), cpu_time());
-        self.timings.push(Lap { stage, wall: now.0 - self.last.0, cpu: now.1.saturating_sub(self.last.1) });
+        let (cpu, peak) = usage();
+        let now = (Instant::now(), cpu);
+        self.timings.push(Lap { stage, wall: now.0 - self.last.0, cpu: now.1.saturating_sub(self.last.1), peak });
         self.last = now;
     }
 
     fn resume(timings: Vec<Lap>) -> Clock {
-        Clock { last: (Instant::now(), cpu_time()), timings }
+        Clock { last: (Instant::now(), usage().0), timings }
     }
 }
 
@@ -129,7 +133,7 @@ pub struct Cache {
 impl Cache {
     /// A cache for a run of builds, such as `serve`'s.
     pub fn persistent() -> Cache {
-        Cache { persistent: true, ..Cache::default() }
+        Cache { persistent: true, site: crate::site::Cache::kept(), ..Cache::default() }
     }
 
     /// The templates of the last build, while they are current.
@@ -195,7 +199,8 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         h.finish()
     };
     if config_stamp != cache.config_stamp {
-        *cache = Cache { config_stamp, persistent: cache.persistent, ..Cache::default() };
+        *cache = if cache.persistent { Cache::persistent() } else { Cache::default() };
+        cache.config_stamp = config_stamp;
     }
     let mut diagnostics = Vec::new();
     let template_dirs =

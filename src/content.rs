@@ -216,7 +216,8 @@ pub struct SourcePage {
     /// The path shown in messages: `content/articles/....md`.
     pub display: PathBuf,
     pub meta: PageMeta,
-    /// The Markdown body; line `n` of `body` is line `n + body_line_offset` of the file.
+    /// The Markdown body; line `n` of `body` is line `n + body_line_offset` of the file. In the
+    /// site model of a one-off build it is emptied once rendered (see `site::Cache`).
     pub body: String,
     pub body_line_offset: usize,
     /// What the GitBook reader removed (rule name, line), for reports.
@@ -252,7 +253,11 @@ pub fn is_ignored(name: &str) -> bool {
 /// Parsed files kept between builds, keyed by path, valid while size, modification time and
 /// kind (a `README.md` is a section only without an `_index.md` beside it) are unchanged.
 #[derive(Default)]
-pub struct FileCache(std::collections::HashMap<PathBuf, CachedFile>);
+pub struct FileCache {
+    files: std::collections::HashMap<PathBuf, CachedFile>,
+    /// Whether another load will follow (`serve`); a one-off build keeps nothing.
+    pub keep: bool,
+}
 
 struct CachedFile {
     len: u64,
@@ -335,7 +340,7 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
         .map(|(_, rel)| parent(rel).to_string())
         .collect();
 
-    let previous = &cache.0;
+    let previous = &cache.files;
     let results: Vec<Loaded> = markdown
         .par_iter()
         .map(|(path, rel)| {
@@ -372,7 +377,7 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
             Loaded::Page(page, mut problems) => {
                 // A file that changes while it is read is read again next time: keep the stamp
                 // only when it is older than a moment ago.
-                if let Some((len, modified)) = file_stamp(path) {
+                if let Some((len, modified)) = file_stamp(path).filter(|_| cache.keep) {
                     let settled = modified.elapsed().is_ok_and(|age| age > std::time::Duration::from_millis(10));
                     if settled {
                         let cached = CachedFile {
@@ -394,7 +399,7 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
             Loaded::Failed(mut problems) => diagnostics.append(&mut problems),
         }
     }
-    cache.0 = next;
+    cache.files = next;
     content
 }
 

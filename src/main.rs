@@ -230,10 +230,11 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
                 eprintln!("{}", report.render(diagnostic));
             }
             if timings {
-                eprintln!("  {:<10} {:>10} {:>10}", "stage", "wall", "cpu");
+                eprintln!("  {:<10} {:>10} {:>10} {:>10}", "stage", "wall", "cpu", "peak mem");
                 for lap in &built.timings {
                     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-                    eprintln!("  {:<10} {:>7.1} ms {:>7.1} ms", lap.stage, ms(lap.wall), ms(lap.cpu));
+                    let mb = lap.peak as f64 / (1024.0 * 1024.0);
+                    eprintln!("  {:<10} {:>7.1} ms {:>7.1} ms {:>7.0} MB", lap.stage, ms(lap.wall), ms(lap.cpu), mb);
                 }
             }
             let stages: Vec<String> = built

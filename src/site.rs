@@ -20,12 +20,24 @@ use crate::slug::slugify;
 use crate::text;
 use crate::topics;
 
-/// What one build keeps for the next (see [`Site::load_cached`]).
+/// What one build keeps for the next (see [`Site::load_cached`]); a cache that is not kept
+/// (the default, for one-off builds) holds nothing and costs nothing.
 #[derive(Default)]
 pub struct Cache {
     files: content::FileCache,
+    /// Whether another build will follow (`serve`).
+    keep: bool,
     /// Source path → (key of its text and link targets, rendered Markdown, its problems).
     markdown: std::collections::HashMap<String, (u64, Arc<Rendered>, Vec<Diagnostic>)>,
+}
+
+impl Cache {
+    /// A cache for a run of builds.
+    pub fn kept() -> Cache {
+        let mut cache = Cache { keep: true, ..Cache::default() };
+        cache.files.keep = true;
+        cache
+    }
 }
 
 /// Related articles shown on each article.
@@ -201,15 +213,18 @@ impl Site {
         clock.lap("load");
         crate::progress::stage("markdown", content.pages.len());
         let previous = &cache.markdown;
+        let keep = cache.keep;
         let rendered: Vec<(u64, Arc<Rendered>, Vec<Diagnostic>)> = content
             .pages
-            .par_iter()
+            .par_iter_mut()
             .zip(&index.paths)
             .map(|(page, path)| {
-                let key = {
+                let key = if keep {
                     let mut h = std::collections::hash_map::DefaultHasher::new();
                     (signature, &page.rel, &page.body, page.body_line_offset, &page.display).hash(&mut h);
                     h.finish()
+                } else {
+                    0
                 };
                 let result = match previous.get(&page.rel) {
                     Some((k, rendered, problems)) if *k == key => (key, rendered.clone(), problems.clone()),
@@ -218,16 +233,22 @@ impl Site {
                         (key, Arc::new(rendered), problems)
                     }
                 };
+                if !keep {
+                    // Nothing reads the Markdown after this; a one-off build need not hold it.
+                    page.body = String::new();
+                }
                 crate::progress::tick();
                 result
             })
             .collect();
-        cache.markdown = content
-            .pages
-            .iter()
-            .zip(&rendered)
-            .map(|(page, (key, rendered, problems))| (page.rel.clone(), (*key, rendered.clone(), problems.clone())))
-            .collect();
+        if keep {
+            cache.markdown = content
+                .pages
+                .iter()
+                .zip(&rendered)
+                .map(|(page, (key, rendered, problems))| (page.rel.clone(), (*key, rendered.clone(), problems.clone())))
+                .collect();
+        }
         let rendered = rendered.into_iter().map(|(_, rendered, problems)| (rendered, problems));
 
         let mut pages = Vec::with_capacity(content.pages.len());
