@@ -223,6 +223,19 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
+/// Percent-encode a value for a URL's query string: everything but the unreserved characters.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// An absolute URL with its path percent-encoded (scheme and host untouched).
 pub fn encode_url(url: &str) -> String {
     match url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j)) {

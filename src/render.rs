@@ -430,6 +430,10 @@ struct TopicView<'a> {
     content: &'a str,
     permalink: String,
     count: usize,
+    /// How many of the best members the theme's pages list (at most [`TOPIC_LISTED`]).
+    listed: usize,
+    /// The search page filtered to this theme, where every member can be found.
+    search_url: String,
 }
 
 #[derive(Serialize)]
@@ -747,6 +751,8 @@ impl<'a> Views<'a> {
             content: &page.rendered.html,
             permalink: self.url(&page.path),
             count: topic.members.len(),
+            listed: topic.members.len().min(TOPIC_LISTED),
+            search_url: format!("{}?theme={}", self.url("/search/"), crate::index::encode_query_value(&topic.slug)),
         };
         let members: Vec<Shared> = topic.members[range]
             .iter()
@@ -930,9 +936,8 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
             jobs.extend((0..pager_count(page.pages.len(), per_page)).map(|i| Job::Section(number, i)));
         } else if let Some(topic) = site.topics.iter().position(|t| t.page == number) {
             let per_page = topic_page_size(site, number);
-            jobs.extend(
-                (0..pager_count(site.topics[topic].members.len(), per_page)).map(|i| Job::Topic(number, topic, i)),
-            );
+            let listed = site.topics[topic].members.len().min(TOPIC_LISTED);
+            jobs.extend((0..pager_count(listed, per_page)).map(|i| Job::Topic(number, topic, i)));
         } else {
             jobs.push(Job::Page(number));
         }
@@ -997,6 +1002,10 @@ fn topic_page_size(site: &Site, number: usize) -> usize {
 /// Members shown per pager page of a topic theme unless its page says otherwise.
 const TOPIC_PAGE_SIZE: usize = 20;
 
+/// Members a topic theme's pages list, best first; the search page, filtered to the theme,
+/// finds them all. Past a few hundred, a ranked list stops being read and only costs pages.
+const TOPIC_LISTED: usize = 200;
+
 /// One unit of rendering work: a page, or one pager page of a listing.
 enum Job {
     Page(usize),
@@ -1041,7 +1050,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
         Job::Topic(number, topic, i) => {
             let page = &site.pages[number];
             let per_page = topic_page_size(site, number);
-            let members = site.topics[topic].members.len();
+            let members = site.topics[topic].members.len().min(TOPIC_LISTED);
             let (path, paginator) = views.pager(&page.path, members, per_page, i, &[]);
             let mut context = views.globals(&path);
             context.insert("page", &views.page(number, i == 0));

@@ -58,6 +58,9 @@ pub(crate) fn is_combining(c: char) -> bool {
 
 /// A character that is part of a non-CJK word.
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     (c.is_alphanumeric() && !is_cjk(c)) || is_combining(c)
 }
 
@@ -65,9 +68,11 @@ fn is_word_char(c: char) -> bool {
 /// (`don't`) and a `.` or `,` between digits (`2.5`, `1,000`) stay inside the word.
 pub fn stats(text: &str) -> TextStats {
     let mut out = TextStats::default();
-    let chars: Vec<char> = text.chars().collect();
     let mut in_word = false;
-    for (i, &c) in chars.iter().enumerate() {
+    // The characters before and after the current one, for `joins_word`.
+    let mut before: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         if is_cjk(c) {
             out.cjk_chars += 1;
             in_word = false;
@@ -76,21 +81,23 @@ pub fn stats(text: &str) -> TextStats {
                 out.latin_words += 1;
                 in_word = true;
             }
-        } else if in_word && joins_word(&chars, i) {
+        } else if in_word && joins_word(before, c, chars.peek().copied()) {
             // stays inside the current word
         } else {
             in_word = false;
         }
+        before = Some(c);
     }
     out
 }
 
-/// Whether the punctuation at `i` is inside a word: `don't`, `2.5`, `1,000`.
-fn joins_word(chars: &[char], i: usize) -> bool {
-    let (Some(&before), Some(&after)) = (i.checked_sub(1).and_then(|p| chars.get(p)), chars.get(i + 1)) else {
+/// Whether the punctuation `c` between `before` and `after` is inside a word: `don't`, `2.5`,
+/// `1,000`.
+fn joins_word(before: Option<char>, c: char, after: Option<char>) -> bool {
+    let (Some(before), Some(after)) = (before, after) else {
         return false;
     };
-    match chars[i] {
+    match c {
         '\'' | '\u{2019}' => is_word_char(before) && is_word_char(after),
         '.' | ',' => before.is_ascii_digit() && after.is_ascii_digit(),
         _ => false,
@@ -99,18 +106,28 @@ fn joins_word(chars: &[char], i: usize) -> bool {
 
 /// Each Han/kana/hangul character counts 1; each run of other letters/digits counts 1.
 pub fn word_count(text: &str) -> usize {
-    let s = stats(text);
-    s.cjk_chars + s.latin_words
+    stats(text).words()
 }
 
 /// Minutes to read: CJK characters at 400 a minute plus words at 200 a minute,
 /// rounded up, and at least 1.
 pub fn reading_time(text: &str) -> u32 {
-    let s = stats(text);
-    // cjk/400 + latin/200 == (cjk + 2*latin)/400, rounded up once.
-    let units = s.cjk_chars + s.latin_words * (CJK_PER_MINUTE / LATIN_PER_MINUTE);
-    let minutes = units.div_ceil(CJK_PER_MINUTE).max(1);
-    u32::try_from(minutes).unwrap_or(u32::MAX)
+    stats(text).reading_time()
+}
+
+impl TextStats {
+    /// Each Han/kana/hangul character counts 1; each run of other letters/digits counts 1.
+    pub fn words(&self) -> usize {
+        self.cjk_chars + self.latin_words
+    }
+
+    /// Minutes to read (see [`reading_time`]).
+    pub fn reading_time(&self) -> u32 {
+        // cjk/400 + latin/200 == (cjk + 2*latin)/400, rounded up once.
+        let units = self.cjk_chars + self.latin_words * (CJK_PER_MINUTE / LATIN_PER_MINUTE);
+        let minutes = units.div_ceil(CJK_PER_MINUTE).max(1);
+        u32::try_from(minutes).unwrap_or(u32::MAX)
+    }
 }
 
 /// Folds full-width ASCII (U+FF01..U+FF5E) and the ideographic space U+3000

@@ -380,3 +380,22 @@ fn a_glossary_entry_lists_the_newest_fifty_mentions_and_counts_the_rest() {
     assert_eq!(small.texts(".article-mentions a"), ["甲"]);
     assert_eq!(small.count(".mentions-more"), 0);
 }
+
+#[test]
+fn a_theme_lists_its_best_two_hundred_and_sends_the_rest_to_search() {
+    let mut site = themed_site();
+    for n in 0..205 {
+        let body = format!("外围技能正在被 AI 取代，写 PRD 的外围技能更是如此。第{n}篇。");
+        site = site.page(&format!("articles/p{n:03}.md"), &page(&format!("篇{n:03}"), "2024-02-01", "AI", &body));
+    }
+    let run = site.build_ok();
+    let first = run.html("themes/skills/index.html");
+    assert_eq!(first.text(".page-count"), "206 篇相关文章");
+    assert_eq!(first.text(".pagination-current"), "第 1 / 10 页");
+    assert_eq!(first.count(".topic-more"), 0, "the note is on the last page");
+    let last = run.html("themes/skills/page/10/index.html");
+    assert_eq!(last.count(".topic-item"), 20);
+    assert_eq!(last.text(".topic-more"), "这里列出了最相关的 200 篇；在搜索中查看这个主题的全部 206 篇。");
+    assert_eq!(last.attrs(".topic-more a", "href"), ["https://example.org/search/?theme=skills"]);
+    assert!(!run.exists("themes/skills/page/11/index.html"));
+}

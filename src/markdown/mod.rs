@@ -244,14 +244,15 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
 
     let mut warnings = ctx.warnings;
     warnings.sort_by_key(|w| (w.line, w.column));
+    let stats = crate::text::stats(&plain_text);
     Rendered {
         html,
         toc,
         sections,
         links,
         external,
-        word_count: crate::text::word_count(&plain_text),
-        reading_time: crate::text::reading_time(&plain_text),
+        word_count: stats.words(),
+        reading_time: stats.reading_time(),
         plain_text,
         has_code,
         warnings,
