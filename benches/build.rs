@@ -1,19 +1,26 @@
-//! Build speed over generated sites: `cargo bench --bench build` (sizes in `THEMATA_BENCH_SIZES`,
-//! default `1000,10000`; add 100000 for the full run). For each size it runs the release binary's
-//! `themata build --timings` on a deterministic corpus (src/corpus.rs) — a cold build, then a
-//! rebuild of the same input — and prints wall time, CPU seconds (user + system, which compare
-//! across noisy shared machines better than wall time), peak memory, pages per second, time per
-//! page, and the time of each stage.
+//! Build speed over generated sites: `cargo bench --bench build`.
+//!
+//! Sizes come from `THEMATA_BENCH_SIZES` (default `1000,10000`; `1000,10000,100000` is the full
+//! run of issue #7) and runs per measurement from `THEMATA_BENCH_RUNS` (default 3). For each size
+//! it writes a deterministic corpus (src/corpus.rs) beside the knowledge base's own themes and
+//! glossary, then runs the release binary's `themata build --timings`: cold builds (no previous
+//! output) and no-change rebuilds. It prints medians of wall time, CPU seconds (user + system, as
+//! `wait4` reports them for the child: they compare across a shared, noisy machine better than
+//! wall time), peak memory, pages per second and CPU per page, and each stage's wall and CPU
+//! time. The last table is the growth check: CPU per page of every stage at each size, relative
+//! to the smallest — linear stages stay near 1.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+#[derive(Clone)]
 struct Run {
     wall: f64,
     cpu: f64,
     peak_mb: f64,
-    stages: Vec<(String, f64)>,
+    /// (stage, wall ms, cpu ms)
+    stages: Vec<(String, f64, f64)>,
 }
 
 /// Run the binary and measure it with `wait4`, which reports the child's own CPU time and peak
@@ -26,6 +33,7 @@ fn measure(root: &Path) -> Run {
         .arg(root)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
         .spawn()
         .expect("start themata build");
     let pid = child.id() as libc::pid_t;
@@ -41,12 +49,17 @@ fn measure(root: &Path) -> Run {
     let text = reader.join().unwrap();
     assert!(status == 0, "the build failed:\n{text}");
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    // `--timings` lines: "  stage   <wall> ms   <cpu> ms   <peak> MB".
     let stages = text
         .lines()
         .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let (stage, ms, unit) = (parts.next()?, parts.next()?, parts.next()?);
-            (unit == "ms").then(|| Some((stage.to_string(), ms.parse::<f64>().ok()?)))?
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts.as_slice() {
+                [stage, wall, "ms", cpu, "ms", _, "MB"] => {
+                    Some((stage.to_string(), wall.parse().ok()?, cpu.parse().ok()?))
+                }
+                _ => None,
+            }
         })
         .collect();
     Run {
@@ -57,14 +70,39 @@ fn measure(root: &Path) -> Run {
     }
 }
 
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+}
+
+/// The median run, stage by stage.
+fn summarize(runs: &[Run]) -> Run {
+    let names: Vec<String> = runs[0].stages.iter().map(|(s, _, _)| s.clone()).collect();
+    let stage = |name: &str, pick: fn(&(String, f64, f64)) -> f64| {
+        median(runs.iter().filter_map(|r| r.stages.iter().find(|s| s.0 == name).map(pick)).collect())
+    };
+    Run {
+        wall: median(runs.iter().map(|r| r.wall).collect()),
+        cpu: median(runs.iter().map(|r| r.cpu).collect()),
+        peak_mb: median(runs.iter().map(|r| r.peak_mb).collect()),
+        stages: names.iter().map(|n| (n.clone(), stage(n, |s| s.1), stage(n, |s| s.2))).collect(),
+    }
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("THEMATA_BENCH_SIZES")
         .unwrap_or_else(|_| "1000,10000".to_string())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    let runs: usize = std::env::var("THEMATA_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for n in sizes {
+    let mut growth: Vec<(usize, Run)> = Vec::new();
+    for &n in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
@@ -72,17 +110,48 @@ fn main() {
             themata::corpus::copy_dir(&repo.join(folder), &root.join(folder)).expect("copy");
         }
         themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
-        for (label, run) in [("cold build", measure(root)), ("rebuild", measure(root))] {
+        let public = root.join("public");
+        let cold: Vec<Run> = (0..runs)
+            .map(|_| {
+                if public.exists() {
+                    std::fs::remove_dir_all(&public).expect("clear the output");
+                }
+                measure(root)
+            })
+            .collect();
+        let rebuild: Vec<Run> = (0..runs).map(|_| measure(root)).collect();
+        for (label, all) in [("cold build", &cold), ("no-change rebuild", &rebuild)] {
+            let run = summarize(all);
             println!(
-                "{n} articles, {label}: {:.2} s wall, {:.2} CPU-s, {:.0} MB peak, {:.0} pages/s, {:.3} ms/page",
+                "{n} articles, {label} (median of {runs}): {:.2} s wall, {:.2} CPU-s, {:.0} MB peak, {:.0} pages/s, \
+                 {:.3} CPU-ms/page",
                 run.wall,
                 run.cpu,
                 run.peak_mb,
                 n as f64 / run.wall,
-                run.wall * 1000.0 / n as f64
+                run.cpu * 1000.0 / n as f64
             );
-            let stages: Vec<String> = run.stages.iter().map(|(s, ms)| format!("{s} {ms:.0} ms")).collect();
-            println!("    {}", stages.join(", "));
+            let stages: Vec<String> =
+                run.stages.iter().map(|(s, wall, cpu)| format!("{s} {wall:.0}/{cpu:.0}")).collect();
+            println!("    stage wall/CPU ms: {}", stages.join(", "));
+        }
+        growth.push((n, summarize(&cold)));
+    }
+    if let Some((base_n, base)) = growth.first().cloned() {
+        println!("\ngrowth: CPU µs per page of each stage (cold builds); x = ratio to {base_n} articles");
+        for (n, run) in &growth {
+            let per_page = |cpu_ms: f64| cpu_ms * 1000.0 / *n as f64;
+            let cells: Vec<String> = run
+                .stages
+                .iter()
+                .map(|(stage, _, cpu)| {
+                    let base_cpu = base.stages.iter().find(|s| &s.0 == stage).map_or(0.0, |s| s.2);
+                    let base_per_page = base_cpu * 1000.0 / base_n as f64;
+                    let ratio = if base_per_page > 0.0 { per_page(*cpu) / base_per_page } else { 0.0 };
+                    format!("{stage} {:.0} (x{ratio:.2})", per_page(*cpu))
+                })
+                .collect();
+            println!("  {n:>7}: total {:.0} µs/page; {}", run.cpu * 1e6 / *n as f64, cells.join(", "));
         }
     }
 }

@@ -518,11 +518,52 @@ impl<'a> Views<'a> {
         views
     }
 
-    /// Serialize every page's listing entry, in parallel.
+    /// Serialize every page's listing entry, in parallel. What many entries hold alike — a
+    /// term's link, a page's link as a neighbour or a section — is one shared value, which is
+    /// what keeps thousands of entries small (a tera map costs a few hundred bytes).
     fn with_entries(mut self) -> Views<'a> {
+        let terms: Vec<Vec<tera::Value>> = self
+            .site
+            .taxonomies
+            .iter()
+            .map(|taxonomy| {
+                let term_link = |term: &'a Term| TermLink {
+                    name: &term.name,
+                    slug: &term.slug,
+                    permalink: self.url(&Self::term_path(taxonomy, term)),
+                };
+                taxonomy.terms.iter().map(|term| tera::Value::from_serializable(&term_link(term))).collect()
+            })
+            .collect();
+        let links: Vec<tera::Value> =
+            (0..self.site.pages.len()).into_par_iter().map(|n| tera::Value::from_serializable(&self.link(n))).collect();
+        let link = |n: Option<usize>| n.map_or_else(tera::Value::none, |n| links[n].clone());
         self.entries = (0..self.site.pages.len())
             .into_par_iter()
-            .map(|n| (!self.site.pages[n].is_section()).then(|| Shared::new(&self.page(n, false), self.hashing)))
+            .map(|n| {
+                let page = &self.site.pages[n];
+                if page.is_section() {
+                    return None;
+                }
+                let mut map = tera::Value::from_serializable(&self.page_view(n, false, false)).into_map()?;
+                let mut taxonomies = BTreeMap::new();
+                for (t, taxonomy) in self.site.taxonomies.iter().enumerate() {
+                    let Some(numbers) = page.terms.get(taxonomy.name()).filter(|list| !list.is_empty()) else {
+                        continue;
+                    };
+                    let list = tera::Value::from(numbers.iter().map(|&i| terms[t][i].clone()).collect::<Vec<_>>());
+                    if taxonomy.name() == "tags" {
+                        map.insert("tags".into(), list.clone());
+                    }
+                    taxonomies.insert(taxonomy.name().to_string(), list);
+                }
+                map.insert("taxonomies".into(), tera::Value::from(taxonomies));
+                map.insert("lower".into(), link(page.lower));
+                map.insert("higher".into(), link(page.higher));
+                map.insert("section".into(), link(page.parent));
+                let hash = if self.hashing { Shared::new(&self.page(n, false), true).hash } else { 0 };
+                Some(Shared { value: tera::Value::from(map), hash })
+            })
             .collect();
         self
     }
@@ -587,13 +628,19 @@ impl<'a> Views<'a> {
     }
 
     fn page(&self, number: usize, with_content: bool) -> PageView<'a> {
+        self.page_view(number, with_content, true)
+    }
+
+    /// [`Views::page`]; without `links`, `tags`, `taxonomies`, `lower`, `higher` and `section`
+    /// are left empty for [`Views::with_entries`] to fill with shared values.
+    fn page_view(&self, number: usize, with_content: bool, links: bool) -> PageView<'a> {
         let page = &self.site.pages[number];
         let meta = &page.source.meta;
         let mut taxonomies = BTreeMap::new();
         let mut tags = Vec::new();
         let mut authors = Vec::new();
         for taxonomy in &self.site.taxonomies {
-            if taxonomy.name() == "tags" {
+            if taxonomy.name() == "tags" && links {
                 tags = self.terms_of(page, taxonomy);
             }
             if taxonomy.name() == "authors" {
@@ -607,9 +654,9 @@ impl<'a> Views<'a> {
                     })
                     .collect();
             }
-            let links = self.terms_of(page, taxonomy);
-            if !links.is_empty() {
-                taxonomies.insert(taxonomy.name(), links);
+            let terms = if links { self.terms_of(page, taxonomy) } else { Vec::new() };
+            if !terms.is_empty() {
+                taxonomies.insert(taxonomy.name(), terms);
             }
         }
         let slug = page.path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
@@ -640,9 +687,9 @@ impl<'a> Views<'a> {
                 category: s.category.as_deref(),
             }),
             extra: &meta.extra,
-            lower: page.lower.map(|n| self.link(n)),
-            higher: page.higher.map(|n| self.link(n)),
-            section: page.parent.map(|n| self.link(n)),
+            lower: page.lower.filter(|_| links).map(|n| self.link(n)),
+            higher: page.higher.filter(|_| links).map(|n| self.link(n)),
+            section: page.parent.filter(|_| links).map(|n| self.link(n)),
             themes: page
                 .topics
                 .iter()
@@ -1240,4 +1287,53 @@ pub fn redirect(site_path: &str, target: &str) -> OutputFile {
     let path =
         if site_path.ends_with('/') { file_for(site_path) } else { site_path.trim_start_matches('/').to_string() };
     OutputFile { path, bytes: text.into_bytes().into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shared listing entry holds exactly what serializing the page's listing view gives.
+    #[test]
+    fn listing_entries_equal_the_serialized_page_views() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "site.toml",
+            "title = \"t\"\nbase_url = \"https://example.org\"\n[[taxonomies]]\nname = \"tags\"\n\
+             [[taxonomies]]\nname = \"authors\"\n[[taxonomies]]\nname = \"categories\"\n",
+        );
+        write("content/_index.md", "---\ntitle: 首页\n---\n");
+        write("content/articles/_index.md", "---\ntitle: 文章\n---\n");
+        for n in 0..4 {
+            let text = format!(
+                "---\ntitle: 第{n}篇\ndate: 2024-01-0{}\ntags: [AI, 标签{n}]\nauthors: [某人]\ncategories: [分类]\n\
+                 description: 描述\nextra: {{ k: {n} }}\n---\n正文，见[上一篇](a{}.md)。\n",
+                n + 1,
+                n.max(1) - 1
+            );
+            write(&format!("content/articles/a{n}.md"), &text);
+        }
+        write("content/about.md", "---\ntitle: 关于\n---\n没有标签。\n");
+        let config = Config::load(root, &Default::default()).unwrap();
+        let mut problems = Vec::new();
+        let site = Site::load(config, &mut problems);
+        assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+        let views = Views::new(&site, false).with_entries();
+        let mut compared = 0;
+        for n in 0..site.pages.len() {
+            if site.pages[n].is_section() {
+                continue;
+            }
+            let expected = tera::Value::from_serializable(&views.page(n, false));
+            assert_eq!(views.entry(n).value, expected, "page {}", site.pages[n].source.rel);
+            compared += 1;
+        }
+        assert_eq!(compared, 5);
+    }
 }
