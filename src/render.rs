@@ -130,7 +130,7 @@ struct RenderCache {
     generation: std::sync::atomic::AtomicU64,
 }
 
-type CachedHtml = (std::sync::Arc<str>, u64);
+type CachedHtml = (std::sync::Arc<[u8]>, u64);
 
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {
@@ -235,11 +235,17 @@ impl Templates {
 
     /// Render `name` with `context`, or return what the same template made of the same context
     /// in an earlier build.
-    fn render(&self, name: &str, context: &Ctx, for_page: &str) -> Result<std::sync::Arc<str>, Diagnostic> {
+    fn render(&self, name: &str, context: &Ctx, for_page: &str) -> Result<std::sync::Arc<[u8]>, Diagnostic> {
         use std::sync::atomic::Ordering;
-        let render =
-            || self.tera.render(name, &context.tera).map_err(|e| template_error(&e, &self.files, Some(for_page)));
-        let Some(hash) = context.key() else { return Ok(render()?.into()) };
+        // Into bytes: tera's `render` would check again that its own output is UTF-8.
+        let render = || {
+            let mut html = Vec::with_capacity(16 * 1024);
+            self.tera
+                .render_to(name, &context.tera, &mut html)
+                .map_err(|e| template_error(&e, &self.files, Some(for_page)))?;
+            Ok::<_, Diagnostic>(std::sync::Arc::<[u8]>::from(html))
+        };
+        let Some(hash) = context.key() else { return render() };
         let generation = self.cache.generation.load(Ordering::Relaxed);
         let key = (name.to_string(), hash);
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -248,7 +254,7 @@ impl Templates {
             return Ok(html.clone());
         }
         drop(entries);
-        let html: std::sync::Arc<str> = render()?.into();
+        let html = render()?;
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.insert(key, (html.clone(), generation));
         Ok(html)
@@ -1078,9 +1084,9 @@ pub fn file_for(site_path: &str) -> String {
 
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
     let site = views.site;
-    let emit = |path: String, text: std::sync::Arc<str>| -> Result<Listed, Diagnostic> {
-        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(text.as_bytes()), path: path.clone() };
-        sink.put(OutputFile { path, bytes: text.into() })
+    let emit = |path: String, html: std::sync::Arc<[u8]>| -> Result<Listed, Diagnostic> {
+        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(&html), path: path.clone() };
+        sink.put(OutputFile { path, bytes: html })
             .map_err(|e| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()))?;
         Ok(listed)
     };
