@@ -107,8 +107,11 @@ impl Glossary {
             kept.push(Term { id, title: title.unwrap_or_default(), url });
         }
         let matcher = (!patterns.is_empty()).then(|| {
+            // A DFA: a glossary has tens of phrases, so it is small, and it is searched once
+            // per paragraph of every page.
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .build(&patterns)
                 .expect("a glossary's phrases fit in the matcher")
