@@ -228,7 +228,9 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         diagnostics.push(e);
     }
     clock.lap("config");
-    let site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
+    let mut site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
+    // A build to disk hands back no model: what the templates do not read can go early.
+    let release_text = matches!(target, Target::Disk(_));
     let copies = templates.map(|templates| {
         // A build that has failed already still renders, to report every template problem, but
         // writes nothing.
@@ -249,18 +251,21 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
                 }
             }
         };
-        let (listed, mut problems) = render::render_site(&site, &templates, sink);
-        diagnostics.append(&mut problems);
-        clock.lap("templates");
-        let mut put = |file: OutputFile| {
+        // The search index first: it is the last reader of the pages' text, which a build to
+        // disk then releases before the templates run.
+        for file in crate::search::build_index(&site) {
             if let Err(e) = sink.put(file) {
                 diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
             }
-        };
-        for file in crate::search::build_index(&site) {
-            put(file);
+        }
+        if release_text {
+            site.release_text();
+            return_freed_memory();
         }
         clock.lap("search");
+        let (listed, mut problems) = render::render_site(&site, &templates, sink);
+        diagnostics.append(&mut problems);
+        clock.lap("templates");
         for file in extra_files(&site, &listed, &mut diagnostics) {
             if let Err(e) = sink.put(file) {
                 diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
@@ -271,6 +276,18 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         copies
     });
     Ok(Stages { site, copies, diagnostics, timings: clock.timings })
+}
+
+/// Hand memory freed by the stages so far back to the system. glibc keeps freed memory in the
+/// arenas of the threads that freed it, where the next stage's allocations (other sizes, other
+/// threads) often cannot use it: without this, the search stage's working memory stays counted
+/// through the render.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Build the site at `options.root`: render straight into a staging folder, and swap it in as

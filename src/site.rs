@@ -304,6 +304,21 @@ impl Site {
         site
     }
 
+    /// Release the text the graph and search stages read (each page's plain text and its
+    /// sections' text) wherever this model holds the only reference to it. Templates do not
+    /// read it: a one-off build calls this once the search index is made, so that the largest
+    /// part of the model is not held through the render.
+    pub fn release_text(&mut self) {
+        self.pages.par_iter_mut().for_each(|page| {
+            if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
+                rendered.plain_text = String::new();
+                for section in &mut rendered.sections {
+                    section.text = String::new();
+                }
+            }
+        });
+    }
+
     /// Related articles from shared terms, shared topic themes and text similarity.
     fn relate_articles(&mut self) {
         let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
