@@ -202,66 +202,91 @@ struct Chunk {
     parts: Vec<ChunkPart>,
 }
 
+/// Where the common CJK characters (U+3000..U+9FFF) find their id directly, without hashing.
+const DIRECT_FROM: u32 = 0x3000;
+const DIRECT_TO: u32 = 0xA000;
+const NO_ID: u32 = u32::MAX;
+
+/// What the indexer knows of one token id.
+#[derive(Clone, Copy)]
+struct Info {
+    /// The last document (counted from 1 in this chunk) that held it, and where in `terms`.
+    seen: u32,
+    slot: u32,
+    /// Its partition, and its index in that partition's token list.
+    part: u32,
+    token: u32,
+}
+
 /// Per chunk: token ids, what each id is, and the current document's distinct tokens.
 struct Indexer {
     ids: Ids,
-    /// Per id: (partition, index in that partition's token list).
-    place: Vec<(u32, u32)>,
-    /// Per id: the last document (counted from 1 in this chunk) that held it, and where in
-    /// `terms` it is.
-    seen: Vec<(u32, u32)>,
+    /// Ids of the characters DIRECT_FROM..DIRECT_TO, or NO_ID.
+    direct: Vec<u32>,
+    info: Vec<Info>,
     doc: u32,
     /// (id, body frequency, flags) of the current document's tokens.
     terms: Vec<(u32, u32, u8)>,
     parts: Vec<ChunkPart>,
-    /// Scratch text.
-    norm: String,
+    /// Scratch.
+    word: String,
     collapsed: String,
+    ids_scratch: Vec<u32>,
 }
 
 impl Indexer {
     fn new() -> Indexer {
         Indexer {
             ids: Ids::default(),
-            place: Vec::new(),
-            seen: Vec::new(),
+            direct: vec![NO_ID; (DIRECT_TO - DIRECT_FROM) as usize],
+            info: Vec::new(),
             doc: 0,
             terms: Vec::new(),
             parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
-            norm: String::new(),
+            word: String::new(),
             collapsed: String::new(),
+            ids_scratch: Vec::new(),
         }
     }
 
     /// A new id for `key`.
-    fn register(place: &mut Vec<(u32, u32)>, seen: &mut Vec<(u32, u32)>, parts: &mut [ChunkPart], key: Key) -> u32 {
+    fn register(info: &mut Vec<Info>, parts: &mut [ChunkPart], key: Key) -> u32 {
         let hash = fnv1a32(key.text(&mut [0; 8]));
-        let part = &mut parts[hash as usize & (PARTITIONS - 1)];
-        let id = place.len() as u32;
-        place.push(((hash as usize & (PARTITIONS - 1)) as u32, part.tokens.len() as u32));
-        seen.push((0, 0));
-        part.tokens.push((key, hash));
+        let part = hash as usize & (PARTITIONS - 1);
+        let id = info.len() as u32;
+        info.push(Info { seen: 0, slot: 0, part: part as u32, token: parts[part].tokens.len() as u32 });
+        parts[part].tokens.push((key, hash));
         id
     }
 
     fn id(&mut self, token: Token<'_>) -> u32 {
-        let Indexer { ids, place, seen, parts, .. } = self;
-        ids.get(token, |key| Indexer::register(place, seen, parts, key))
+        let Indexer { ids, direct, info, parts, .. } = self;
+        if let Token::One(c) = token {
+            if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
+                if *slot == NO_ID {
+                    *slot = ids.get(token, |key| Indexer::register(info, parts, key));
+                }
+                return *slot;
+            }
+        }
+        ids.get(token, |key| Indexer::register(info, parts, key))
     }
 
     fn text_id(&mut self, text: &str) -> u32 {
-        let Indexer { ids, place, seen, parts, .. } = self;
-        ids.text_id(text, |key| Indexer::register(place, seen, parts, key))
+        let Indexer { ids, info, parts, .. } = self;
+        ids.text_id(text, |key| Indexer::register(info, parts, key))
     }
 
     /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
+    #[inline]
     fn count(&mut self, id: u32, flag: u8) {
-        let seen = &mut self.seen[id as usize];
-        if seen.0 != self.doc {
-            *seen = (self.doc, self.terms.len() as u32);
+        let info = &mut self.info[id as usize];
+        if info.seen != self.doc {
+            info.seen = self.doc;
+            info.slot = self.terms.len() as u32;
             self.terms.push((id, 0, 0));
         }
-        let term = &mut self.terms[seen.1 as usize];
+        let term = &mut self.terms[info.slot as usize];
         if flag == 0 {
             term.1 += 1;
         } else {
@@ -269,12 +294,11 @@ impl Indexer {
         }
     }
 
-    /// Ids of the tokens of `text` (normalised here), with repeats.
+    /// Ids of the tokens of `text`, with repeats, appended to `out`.
     fn ids_of(&mut self, text: &str, out: &mut Vec<u32>) {
-        let mut norm = std::mem::take(&mut self.norm);
-        normalize_into(text, &mut norm);
-        each_token(&norm, |t| out.push(self.id(t)));
-        self.norm = norm;
+        let mut word = std::mem::take(&mut self.word);
+        each_token(text, &mut word, |t| out.push(self.id(t)));
+        self.word = word;
     }
 
     /// Indexes the sections of one page as documents `first`, `first + 1`, ...
@@ -288,20 +312,19 @@ impl Indexer {
         }
         let filter_ids: Vec<u32> = page_terms.filters.lines().map(|line| self.text_id(line)).collect();
         let date = page.source.meta.date.map(|d| d.ymd()).unwrap_or_default();
-        let mut heading_ids = Vec::new();
+        let mut heading_ids = std::mem::take(&mut self.ids_scratch);
+        let mut word = std::mem::take(&mut self.word);
         for (n, section) in page.rendered.sections.iter().enumerate() {
             let doc = first + n as u32;
             self.doc += 1;
             self.terms.clear();
-            let mut norm = std::mem::take(&mut self.norm);
-            normalize_into(&section.text, &mut norm);
-            each_token(&norm, |t| {
+            each_token(&section.text, &mut word, |t| {
                 let id = self.id(t);
                 self.count(id, 0);
             });
             heading_ids.clear();
             if let Some(heading) = &section.heading {
-                self.ids_of(heading, &mut heading_ids);
+                each_token(heading, &mut word, |t| heading_ids.push(self.id(t)));
             }
             for (ids, flag) in [(&title_ids, IN_TITLE), (&heading_ids, IN_HEADING), (&tag_ids, IN_TAG)] {
                 for &id in ids {
@@ -327,13 +350,12 @@ impl Indexer {
                     }
                     w.min(255) as u8
                 };
-                let (part, token) = self.place[id as usize];
-                self.parts[part as usize].postings.push(Posting { token, doc, weight });
+                let info = self.info[id as usize];
+                self.parts[info.part as usize].postings.push(Posting { token: info.token, doc, weight });
             }
 
             // The stored document, as serde_json would write StoredDoc.
-            collapse_into(&norm, &mut self.collapsed);
-            self.norm = norm;
+            collapse_into(&section.text, &mut self.collapsed);
             let out = &mut chunk.stored;
             out.extend_from_slice(b"{\"u\":");
             match &section.id {
@@ -374,6 +396,8 @@ impl Indexer {
             out.push(b'}');
             chunk.ends.push(out.len());
         }
+        self.word = word;
+        self.ids_scratch = heading_ids;
     }
 }
 
@@ -385,26 +409,13 @@ struct PageTerms<'a> {
     filters: &'a str,
 }
 
-/// [`super::normalize`] into `out` (cleared first).
-fn normalize_into(text: &str, out: &mut String) {
-    out.clear();
-    out.reserve(text.len());
-    if text.is_ascii() {
-        // Below U+0080 the only fold is the case.
-        out.push_str(text);
-        out.make_ascii_lowercase();
-        return;
-    }
-    out.extend(text.chars().filter_map(fold_char));
-}
-
-/// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
+/// `text` normalised, with every run of whitespace made one space, the ends trimmed, cut at
 /// [`STORED_CHARS`] characters: the stored `x` of a document.
-fn collapse_into(norm: &str, out: &mut String) {
+fn collapse_into(text: &str, out: &mut String) {
     out.clear();
     let mut chars = 0;
     let mut space = false;
-    for c in norm.chars() {
+    for c in text.chars().filter_map(fold_char) {
         if c.is_whitespace() {
             space = !out.is_empty();
             continue;
@@ -425,6 +436,22 @@ fn collapse_into(norm: &str, out: &mut String) {
     }
 }
 
+/// Bytes that [`push_escaped`] escapes: control characters, `"`, `\\`, `<`, `>`, `&`.
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'&' as usize] = true;
+    table
+};
+
 /// Appends `text` as the inside of a JSON string: serde_json's escapes (`\"`, `\\`, `\n` and
 /// the other short forms, `\u00XX` for other control characters) and the format's `\u003c`,
 /// `\u003e`, `\u0026` for `<`, `>`, `&`.
@@ -433,6 +460,11 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if !ESCAPED[b as usize] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -441,16 +473,12 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0C => b"\\f",
-            b'<' | b'>' | b'&' | 0..=0x1F => b"",
-            _ => continue,
+            _ => {
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+                continue;
+            }
         };
-        out.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
-        if short.is_empty() {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        } else {
-            out.extend_from_slice(short);
-        }
+        out.extend_from_slice(short);
     }
     out.extend_from_slice(&bytes[start..]);
 }
@@ -597,7 +625,7 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
             strong.clear();
             strong.extend(docs_of.iter().copied().zip(weights_of.iter().copied()).filter(|(_, w)| *w >= STRONG));
             if strong.len() > STRONG_KEPT {
-                strong.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                strong.select_nth_unstable_by(STRONG_KEPT - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 strong.truncate(STRONG_KEPT);
                 strong.sort_unstable();
             }
@@ -648,7 +676,13 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
         .zip(firsts.par_chunks(chunk_len))
         .map(|(pages, firsts)| {
             let mut indexer = Indexer::new();
-            let mut chunk = Chunk { stored: Vec::new(), ends: Vec::new(), parts: Vec::new() };
+            // Room for the stored documents, so that the buffer is not copied as it grows.
+            let estimate: usize = pages
+                .iter()
+                .flat_map(|&n| &site.pages[n].rendered.sections)
+                .map(|s| s.text.len().min(4 * STORED_CHARS) + s.heading.as_ref().map_or(0, String::len) + 256)
+                .sum();
+            let mut chunk = Chunk { stored: Vec::with_capacity(estimate), ends: Vec::new(), parts: Vec::new() };
             let mut filters = String::new();
             let mut page_themes: Vec<String> = Vec::new();
             for (&n, &first) in pages.iter().zip(firsts) {

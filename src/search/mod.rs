@@ -26,8 +26,9 @@ const STORED_CHARS: usize = 2000;
 /// Han, kana and hangul as the search format defines them: exactly [`crate::text::is_cjk`],
 /// which the JS client repeats as `isCjk`.
 pub fn is_cjk(c: char) -> bool {
-    // One definition for the whole tool (and mirrored in search.js).
-    crate::text::is_cjk(c)
+    // One definition for the whole tool (and mirrored in search.js); the common Han block
+    // first, as nearly every character the indexer meets is in it.
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || crate::text::is_cjk(c)
 }
 
 /// One character after normalisation, or None when it is dropped.
@@ -110,20 +111,30 @@ impl Token<'_> {
     }
 }
 
-/// Calls `f` with every index-side token of normalised text, in order: for a CJK run each
-/// character and each adjacent pair (`产`, `产品`, `品`), for a Latin word the word. One pass
-/// over the text and no allocation: the indexer calls this for every section of the site.
-fn each_token<'a>(norm: &'a str, mut f: impl FnMut(Token<'a>)) {
+/// Calls `f` with every index-side token of `text`, normalised on the way, in order: for a
+/// CJK run each character and each adjacent pair (`产`, `产品`, `品`), for a Latin word the
+/// word (held in `word`, a scratch buffer). One pass over the text and no allocation: the
+/// indexer calls this for every section of the site.
+fn each_token(text: &str, word: &mut String, mut f: impl FnMut(Token<'_>)) {
+    word.clear();
     let mut previous: Option<char> = None;
-    let mut word: Option<usize> = None;
-    for (i, c) in norm.char_indices() {
+    for c in text.chars() {
+        let c = if c.is_ascii() {
+            c.to_ascii_lowercase()
+        } else {
+            match fold_char(c) {
+                Some(c) => c,
+                None => continue,
+            }
+        };
         if is_latin(c) {
             previous = None;
-            word.get_or_insert(i);
+            word.push(c);
             continue;
         }
-        if let Some(start) = word.take() {
-            f(Token::Word(&norm[start..i]));
+        if !word.is_empty() {
+            f(Token::Word(word));
+            word.clear();
         }
         if c.is_ascii() || !is_cjk(c) {
             previous = None;
@@ -135,17 +146,16 @@ fn each_token<'a>(norm: &'a str, mut f: impl FnMut(Token<'a>)) {
         f(Token::One(c));
         previous = Some(c);
     }
-    if let Some(start) = word {
-        f(Token::Word(&norm[start..]));
+    if !word.is_empty() {
+        f(Token::Word(word));
     }
 }
 
 /// Index-side tokens of `text`, in order and with repeats: every CJK character and adjacent
 /// pair, every Latin word.
 pub fn tokens(text: &str) -> Vec<String> {
-    let norm = normalize(text);
     let mut out = Vec::new();
-    each_token(&norm, |t| {
+    each_token(text, &mut String::new(), |t| {
         let mut s = String::new();
         t.push_to(&mut s);
         out.push(s);
