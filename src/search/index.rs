@@ -20,7 +20,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, json_safe};
+use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, each_token_seeing, fnv1a32, json_safe};
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
 
@@ -318,10 +318,17 @@ impl Indexer {
             let doc = first + n as u32;
             self.doc += 1;
             self.terms.clear();
-            each_token(&section.text, &mut word, |t| {
-                let id = self.id(t);
-                self.count(id, 0);
-            });
+            let mut collapsed = Collapsed::new(std::mem::take(&mut self.collapsed));
+            each_token_seeing(
+                &section.text,
+                &mut word,
+                |c| collapsed.push(c),
+                |t| {
+                    let id = self.id(t);
+                    self.count(id, 0);
+                },
+            );
+            self.collapsed = collapsed.out;
             heading_ids.clear();
             if let Some(heading) = &section.heading {
                 each_token(heading, &mut word, |t| heading_ids.push(self.id(t)));
@@ -355,7 +362,6 @@ impl Indexer {
             }
 
             // The stored document, as serde_json would write StoredDoc.
-            collapse_into(&section.text, &mut self.collapsed);
             let out = &mut chunk.stored;
             out.extend_from_slice(b"{\"u\":");
             match &section.id {
@@ -409,30 +415,40 @@ struct PageTerms<'a> {
     filters: &'a str,
 }
 
-/// `text` normalised, with every run of whitespace made one space, the ends trimmed, cut at
-/// [`STORED_CHARS`] characters: the stored `x` of a document.
-fn collapse_into(text: &str, out: &mut String) {
-    out.clear();
-    let mut chars = 0;
-    let mut space = false;
-    for c in text.chars().filter_map(fold_char) {
-        if c.is_whitespace() {
-            space = !out.is_empty();
-            continue;
+/// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
+/// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time.
+struct Collapsed {
+    out: String,
+    chars: usize,
+    space: bool,
+}
+
+impl Collapsed {
+    fn new(mut out: String) -> Collapsed {
+        out.clear();
+        Collapsed { out, chars: 0, space: false }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: char) {
+        if self.chars == STORED_CHARS {
+            return;
         }
-        if space {
-            if chars == STORED_CHARS {
-                break;
+        // No white space above U+3000.
+        if c <= '\u{3000}' && c.is_whitespace() {
+            self.space = !self.out.is_empty();
+            return;
+        }
+        if self.space {
+            self.out.push(' ');
+            self.chars += 1;
+            self.space = false;
+            if self.chars == STORED_CHARS {
+                return;
             }
-            out.push(' ');
-            chars += 1;
-            space = false;
         }
-        if chars == STORED_CHARS {
-            break;
-        }
-        out.push(c);
-        chars += 1;
+        self.out.push(c);
+        self.chars += 1;
     }
 }
 
@@ -831,11 +847,14 @@ mod tests {
 
     #[test]
     fn stored_text_collapses_whitespace_and_stops_at_the_limit() {
-        let mut out = String::new();
-        collapse_into("  a \n\t b  ", &mut out);
-        assert_eq!(out, "a b");
+        let collapse = |text: &str| {
+            let mut collapsed = Collapsed::new(String::new());
+            each_token_seeing(text, &mut String::new(), |c| collapsed.push(c), |_| {});
+            collapsed.out
+        };
+        assert_eq!(collapse("  Ａ \n\t\u{3000}b\u{200b}c  "), "a bc");
         let long = format!("{} {}", "字".repeat(STORED_CHARS - 1), "尾".repeat(10));
-        collapse_into(&long, &mut out);
+        let out = collapse(&long);
         assert_eq!(out.chars().count(), STORED_CHARS);
         assert!(out.ends_with("字 "), "the space before the cut is kept, as a cut of the collapsed text keeps it");
     }

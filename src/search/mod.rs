@@ -115,11 +115,21 @@ impl Token<'_> {
 /// CJK run each character and each adjacent pair (`产`, `产品`, `品`), for a Latin word the
 /// word (held in `word`, a scratch buffer). One pass over the text and no allocation: the
 /// indexer calls this for every section of the site.
-fn each_token(text: &str, word: &mut String, mut f: impl FnMut(Token<'_>)) {
+fn each_token(text: &str, word: &mut String, f: impl FnMut(Token<'_>)) {
+    each_token_seeing(text, word, |_| {}, f);
+}
+
+/// [`each_token`], also calling `seen` with every character of the normalised text.
+#[inline(always)]
+fn each_token_seeing(text: &str, word: &mut String, mut seen: impl FnMut(char), mut f: impl FnMut(Token<'_>)) {
     word.clear();
     let mut previous: Option<char> = None;
     for c in text.chars() {
-        let c = if c.is_ascii() {
+        // The common Han block first: nearly every character of a Chinese site, and one that
+        // normalisation leaves alone.
+        let c = if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            c
+        } else if c.is_ascii() {
             c.to_ascii_lowercase()
         } else {
             match fold_char(c) {
@@ -127,6 +137,7 @@ fn each_token(text: &str, word: &mut String, mut f: impl FnMut(Token<'_>)) {
                 None => continue,
             }
         };
+        seen(c);
         if is_latin(c) {
             previous = None;
             word.push(c);
