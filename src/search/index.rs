@@ -177,22 +177,21 @@ impl Ids {
     }
 }
 
-/// One (document, weight) of a token met in a chunk; `token` is its index in the chunk's
-/// token list of that partition.
-#[derive(Clone, Copy)]
-struct Posting {
-    token: u32,
-    doc: u32,
-    weight: u8,
-}
-
 /// What a chunk found of one partition: the tokens (with their FNV-1a hash), and their
-/// postings in document order.
+/// postings in document order, four bytes each (12 million at 10,000 articles):
+/// `postings` holds `token << 8 | weight` (token: index in `tokens`), and `docs` the
+/// document of each run of them with the end of the run.
 #[derive(Default)]
 struct ChunkPart {
     tokens: Vec<(Key, u32)>,
-    postings: Vec<Posting>,
+    postings: Vec<u32>,
+    docs: Vec<(u32, u32)>,
 }
+
+/// Tokens a chunk may have in one partition: their index shares a `u32` with a weight. A
+/// chunk would need over a billion distinct tokens (gigabytes of text) to reach it.
+const MAX_PART_TOKENS: usize = 1 << 24;
+const _: () = assert!(PARTITIONS <= 64, "the partitions a document touches are a u64 bit set");
 
 /// The first pass over a contiguous run of pages.
 struct Chunk {
@@ -230,7 +229,7 @@ struct Indexer {
     parts: Vec<ChunkPart>,
     /// Scratch.
     word: String,
-    collapsed: String,
+    collapsed: Vec<u8>,
     ids_scratch: Vec<u32>,
 }
 
@@ -244,7 +243,7 @@ impl Indexer {
             terms: Vec::new(),
             parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
             word: String::new(),
-            collapsed: String::new(),
+            collapsed: Vec::new(),
             ids_scratch: Vec::new(),
         }
     }
@@ -254,6 +253,7 @@ impl Indexer {
         let hash = fnv1a32(key.text(&mut [0; 8]));
         let part = hash as usize & (PARTITIONS - 1);
         let id = info.len() as u32;
+        assert!(parts[part].tokens.len() < MAX_PART_TOKENS, "too many distinct tokens for the search index");
         info.push(Info { seen: 0, slot: 0, part: part as u32, token: parts[part].tokens.len() as u32 });
         parts[part].tokens.push((key, hash));
         id
@@ -311,7 +311,30 @@ impl Indexer {
             self.ids_of(&page_terms.tag_names[t as usize], &mut tag_ids);
         }
         let filter_ids: Vec<u32> = page_terms.filters.lines().map(|line| self.text_id(line)).collect();
-        let date = page.source.meta.date.map(|d| d.ymd()).unwrap_or_default();
+        // What the page's stored documents share, as JSON: `{"u":"<url>`, `","t":<title>,"h":`
+        // and `","g":[...],"m":[...],"d":<date>}`.
+        let mut url_json = b"{\"u\":\"".to_vec();
+        push_escaped(&mut url_json, url);
+        let mut title_json = b"\",\"t\":".to_vec();
+        push_string(&mut title_json, title);
+        title_json.extend_from_slice(b",\"h\":");
+        let mut tail_json = b"\",\"g\":[".to_vec();
+        for (i, &t) in page_terms.tags.iter().enumerate() {
+            if i > 0 {
+                tail_json.push(b',');
+            }
+            push_number(&mut tail_json, t);
+        }
+        tail_json.extend_from_slice(b"],\"m\":[");
+        for (i, slug) in page_terms.themes.iter().enumerate() {
+            if i > 0 {
+                tail_json.push(b',');
+            }
+            push_string(&mut tail_json, slug);
+        }
+        tail_json.extend_from_slice(b"],\"d\":");
+        push_string(&mut tail_json, &page.source.meta.date.map(|d| d.ymd()).unwrap_or_default());
+        tail_json.push(b'}');
         let mut heading_ids = std::mem::take(&mut self.ids_scratch);
         let mut word = std::mem::take(&mut self.word);
         for (n, section) in page.rendered.sections.iter().enumerate() {
@@ -341,6 +364,7 @@ impl Indexer {
             for &id in &filter_ids {
                 self.count(id, FILTER);
             }
+            let mut touched = 0u64;
             for &(id, tf, flags) in &self.terms {
                 let weight = if flags & FILTER != 0 {
                     0
@@ -358,48 +382,30 @@ impl Indexer {
                     w.min(255) as u8
                 };
                 let info = self.info[id as usize];
-                self.parts[info.part as usize].postings.push(Posting { token: info.token, doc, weight });
+                self.parts[info.part as usize].postings.push(info.token << 8 | u32::from(weight));
+                touched |= 1 << info.part;
+            }
+            while touched != 0 {
+                let part = &mut self.parts[touched.trailing_zeros() as usize];
+                part.docs.push((doc, part.postings.len() as u32));
+                touched &= touched - 1;
             }
 
             // The stored document, as serde_json would write StoredDoc.
             let out = &mut chunk.stored;
-            out.extend_from_slice(b"{\"u\":");
-            match &section.id {
-                Some(id) if section.heading.is_some() => {
-                    out.push(b'"');
-                    push_escaped(out, url);
-                    out.push(b'#');
-                    push_escaped(out, id);
-                    out.push(b'"');
-                }
-                _ => push_string(out, url),
+            out.extend_from_slice(&url_json);
+            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
+                out.push(b'#');
+                push_escaped(out, id);
             }
-            out.extend_from_slice(b",\"t\":");
-            push_string(out, title);
-            out.extend_from_slice(b",\"h\":");
+            out.extend_from_slice(&title_json);
             match &section.heading {
                 Some(heading) => push_string(out, heading),
                 None => out.extend_from_slice(b"null"),
             }
-            out.extend_from_slice(b",\"x\":");
-            push_string(out, &self.collapsed);
-            out.extend_from_slice(b",\"g\":[");
-            for (i, &t) in page_terms.tags.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_number(out, t);
-            }
-            out.extend_from_slice(b"],\"m\":[");
-            for (i, slug) in page_terms.themes.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_string(out, slug);
-            }
-            out.extend_from_slice(b"],\"d\":");
-            push_string(out, &date);
-            out.push(b'}');
+            out.extend_from_slice(b",\"x\":\"");
+            out.extend_from_slice(&self.collapsed);
+            out.extend_from_slice(&tail_json);
             chunk.ends.push(out.len());
         }
         self.word = word;
@@ -416,15 +422,16 @@ struct PageTerms<'a> {
 }
 
 /// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
-/// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time.
+/// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time
+/// and kept JSON-escaped (the inside of the string).
 struct Collapsed {
-    out: String,
+    out: Vec<u8>,
     chars: usize,
     space: bool,
 }
 
 impl Collapsed {
-    fn new(mut out: String) -> Collapsed {
+    fn new(mut out: Vec<u8>) -> Collapsed {
         out.clear();
         Collapsed { out, chars: 0, space: false }
     }
@@ -440,14 +447,22 @@ impl Collapsed {
             return;
         }
         if self.space {
-            self.out.push(' ');
+            self.out.push(b' ');
             self.chars += 1;
             self.space = false;
             if self.chars == STORED_CHARS {
                 return;
             }
         }
-        self.out.push(c);
+        if c.is_ascii() {
+            if ESCAPED[c as usize] {
+                push_escaped_byte(&mut self.out, c as u8);
+            } else {
+                self.out.push(c as u8);
+            }
+        } else {
+            self.out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
         self.chars += 1;
     }
 }
@@ -472,7 +487,6 @@ static ESCAPED: [bool; 256] = {
 /// the other short forms, `\u00XX` for other control characters) and the format's `\u003c`,
 /// `\u003e`, `\u0026` for `<`, `>`, `&`.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -481,22 +495,26 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
         }
         out.extend_from_slice(&bytes[start..i]);
         start = i + 1;
-        let short: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0C => b"\\f",
-            _ => {
-                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-                continue;
-            }
-        };
-        out.extend_from_slice(short);
+        push_escaped_byte(out, b);
     }
     out.extend_from_slice(&bytes[start..]);
+}
+
+/// Appends the escape of a byte that [`ESCAPED`] marks.
+#[cold]
+fn push_escaped_byte(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short: &[u8] = match b {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0C => b"\\f",
+        _ => &[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]],
+    };
+    out.extend_from_slice(short);
 }
 
 /// Appends `text` as a JSON string.
@@ -592,8 +610,8 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
     // Counting sort of the postings by token.
     let mut starts = vec![0usize; tokens.len() + 1];
     for (chunk, local) in chunks.iter().zip(&local) {
-        for posting in &chunk.parts[p].postings {
-            starts[local[posting.token as usize] as usize + 1] += 1;
+        for &posting in &chunk.parts[p].postings {
+            starts[local[(posting >> 8) as usize] as usize + 1] += 1;
         }
     }
     for n in 1..starts.len() {
@@ -604,11 +622,16 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
     let mut weights = vec![0u8; total];
     let mut next = starts.clone();
     for (chunk, local) in chunks.iter().zip(&local) {
-        for posting in &chunk.parts[p].postings {
-            let at = &mut next[local[posting.token as usize] as usize];
-            doc_ids[*at] = posting.doc;
-            weights[*at] = posting.weight;
-            *at += 1;
+        let part = &chunk.parts[p];
+        let mut start = 0;
+        for &(doc, end) in &part.docs {
+            for &posting in &part.postings[start..end as usize] {
+                let at = &mut next[local[(posting >> 8) as usize] as usize];
+                doc_ids[*at] = doc;
+                weights[*at] = posting as u8;
+                *at += 1;
+            }
+            start = end as usize;
         }
     }
 
@@ -848,11 +871,12 @@ mod tests {
     #[test]
     fn stored_text_collapses_whitespace_and_stops_at_the_limit() {
         let collapse = |text: &str| {
-            let mut collapsed = Collapsed::new(String::new());
+            let mut collapsed = Collapsed::new(Vec::new());
             each_token_seeing(text, &mut String::new(), |c| collapsed.push(c), |_| {});
-            collapsed.out
+            String::from_utf8(collapsed.out).unwrap()
         };
         assert_eq!(collapse("  Ａ \n\t\u{3000}b\u{200b}c  "), "a bc");
+        assert_eq!(collapse("<\"x\">\u{1}"), "\\u003c\\\"x\\\"\\u003e\\u0001");
         let long = format!("{} {}", "字".repeat(STORED_CHARS - 1), "尾".repeat(10));
         let out = collapse(&long);
         assert_eq!(out.chars().count(), STORED_CHARS);
