@@ -781,7 +781,16 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
                 .flat_map(|&n| &site.pages[n].rendered.sections)
                 .map(|s| s.text.len().min(4 * STORED_CHARS) + s.heading.as_ref().map_or(0, String::len) + 256)
                 .sum();
-            let mut chunk = Chunk { stored: Vec::with_capacity(estimate), ends: Vec::new(), parts: Vec::new() };
+            let sections: usize = pages.iter().map(|&n| site.pages[n].rendered.sections.len()).sum();
+            let text: usize = pages.iter().flat_map(|&n| &site.pages[n].rendered.sections).map(|s| s.text.len()).sum();
+            // And for the postings: a document holds about one distinct token per four bytes
+            // of Chinese text (fewer in other scripts), spread evenly over the partitions.
+            for part in &mut indexer.parts {
+                part.postings.reserve(text / 4 / PARTITIONS * 9 / 8);
+                part.docs.reserve(sections);
+            }
+            let mut chunk =
+                Chunk { stored: Vec::with_capacity(estimate), ends: Vec::with_capacity(sections), parts: Vec::new() };
             let mut filters = String::new();
             let mut page_themes: Vec<String> = Vec::new();
             for (&n, &first) in pages.iter().zip(firsts) {
