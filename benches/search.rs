@@ -2,6 +2,11 @@
 //! (`THEMATA_BENCH_N` to change), the size of `search/`, the bytes a reader's first query
 //! fetches (manifest, token shards, doc shards and the client script), and the share of the
 //! in-memory build spent on the "search" stage. Run with `cargo bench --bench search`.
+//!
+//! With `THEMATA_BENCH_SITE=<site folder>` it instead loads that site once and times
+//! `search::build_index` alone (`THEMATA_BENCH_ROUNDS` rounds, 3 by default) in wall and CPU
+//! time; `THEMATA_BENCH_DUMP=<folder>` also writes the index there, to compare two versions
+//! byte for byte with `diff -r`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,7 +19,62 @@ const QUERIES: &[&str] = &["产品经理", "AI 产品经理", "用户增长", "B
 /// The first-query budget of the spec, client code included.
 const BUDGET: usize = 300 * 1024;
 
+/// CPU time used by this process so far, all threads, user + system.
+fn cpu_time() -> f64 {
+    // SAFETY: an all-zero rusage is a valid value for getrusage to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is valid for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let time = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// `build_index` alone on an existing site, as the module doc says.
+fn index_only(root: &Path) {
+    let config = themata::config::Config::load(root, &Default::default())
+        .unwrap_or_else(|d| panic!("cannot load {}: {d:?}", root.display()));
+    let started = Instant::now();
+    let mut diagnostics = Vec::new();
+    let site = themata::site::Site::load(config, &mut diagnostics);
+    println!(
+        "site {}: {} pages loaded in {:.0} ms",
+        root.display(),
+        site.pages.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let rounds: usize = std::env::var("THEMATA_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let mut files = Vec::new();
+    for round in 1..=rounds {
+        drop(files);
+        let (wall, cpu) = (Instant::now(), cpu_time());
+        files = themata::search::build_index(&site);
+        let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_time() - cpu);
+        let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+        println!(
+            "build_index {round}: {:.0} ms wall, {:.0} ms CPU, {} files, {bytes} bytes",
+            wall * 1e3,
+            cpu * 1e3,
+            files.len()
+        );
+    }
+    if let Ok(dump) = std::env::var("THEMATA_BENCH_DUMP") {
+        let dump = Path::new(&dump);
+        for file in &files {
+            let path = dump.join(&file.path);
+            std::fs::create_dir_all(path.parent().expect("a file path has a parent")).expect("create dir");
+            std::fs::write(&path, &file.bytes).expect("write");
+        }
+        println!("written under {}", dump.display());
+    }
+}
+
 fn main() {
+    if let Ok(site) = std::env::var("THEMATA_BENCH_SITE") {
+        index_only(Path::new(&site));
+        return;
+    }
     let n: usize = std::env::var("THEMATA_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(6000);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1,0 +1,954 @@
+//! Writing the search index: `search/index.json`, the token shards `search/t/` and the doc
+//! shards `search/d/` of a site, as `docs/search-format.md` describes them.
+//!
+//! It runs on every build and touches every character of the site, so it is laid out for
+//! speed, in three parallel passes that each visit a thing once:
+//! 1. Pages are split into contiguous chunks. A chunk tokenises its sections, gives each
+//!    token a small integer (most tokens are packed into a `u64` key, so no string is hashed
+//!    or allocated per token), counts each document's distinct tokens, writes the stored
+//!    documents as JSON, and sorts the postings it found by partition of the token hash.
+//! 2. Each partition merges the chunks' tokens of that partition, orders their postings by
+//!    token with a counting sort (document order is kept because chunks and documents are
+//!    visited in order) and writes every entry's JSON once.
+//! 3. The entries are grouped into token shards and the documents into doc shards.
+//!
+//! The JSON is written by hand with exactly serde_json's escaping plus the format's `\u003c`
+//! escapes; the output is the same bytes a straightforward serde_json writer gives.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, each_token_seeing, fnv1a32, json_safe};
+use crate::render::OutputFile;
+use crate::site::{Page, Site};
+
+/// Target size of a token shard (the spec allows 8–32 KB) and of a doc shard (4–8 KB).
+const TOKEN_SHARD_BYTES: usize = 16 * 1024;
+const DOC_SHARD_BYTES: usize = 6 * 1024;
+/// Weight added to a token found in the page title, the section heading, a tag name.
+const TITLE_BOOST: u32 = 10;
+const HEADING_BOOST: u32 = 5;
+const TAG_BOOST: u32 = 8;
+/// Bytes a posting takes in a list (`,123,4` on average), to choose between list and bitmap.
+const DENSE_BYTES_PER_POSTING: usize = 5;
+/// Tokens in fewer documents always keep their full list (small sites never use bitmaps).
+const DENSE_MIN_DOCS: usize = 256;
+/// In a dense token, postings at least this heavy keep their weight (the rest count 1)...
+const STRONG: u8 = 5;
+/// ...the heaviest of them, at most this many.
+const STRONG_KEPT: usize = 256;
+/// Partitions of the token hash while the postings are assembled (a power of two): the
+/// unit of parallel work in the second pass.
+const PARTITIONS: usize = 64;
+/// Chunks of pages per thread in the first pass, so that uneven pages balance out.
+const CHUNKS_PER_THREAD: usize = 4;
+
+const IN_TITLE: u8 = 1;
+const IN_HEADING: u8 = 2;
+const IN_TAG: u8 = 4;
+const FILTER: u8 = 8;
+
+/// A token as the indexer keys it. CJK characters and pairs and Latin words of up to seven
+/// bytes (nearly every token) are packed into a number; longer words and the filter tokens
+/// (`#t:3`, `#m:hiring`) keep their text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Packed(u64),
+    Text(Box<str>),
+}
+
+/// Tag bits of a packed key: a CJK pair, a short Latin word (its length in bits 56..59).
+/// A key with neither is one CJK character (its code point).
+const PAIR: u64 = 1 << 42;
+const WORD: u64 = 1 << 63;
+
+/// The packed key of a token, or None for a word too long to pack.
+fn pack(token: Token<'_>) -> Option<u64> {
+    match token {
+        Token::One(c) => Some(u64::from(c)),
+        Token::Pair(a, b) => Some(PAIR | u64::from(a) << 21 | u64::from(b)),
+        Token::Word(w) if w.len() <= 7 => {
+            let mut bytes = [0u8; 8];
+            bytes[..w.len()].copy_from_slice(w.as_bytes());
+            Some(WORD | (w.len() as u64) << 56 | u64::from_le_bytes(bytes))
+        }
+        Token::Word(_) => None,
+    }
+}
+
+/// The UTF-8 text of a packed key, written into `buf`.
+fn unpack(key: u64, buf: &mut [u8; 8]) -> &str {
+    let len = if key & WORD != 0 {
+        let len = (key >> 56 & 7) as usize;
+        buf.copy_from_slice(&(key & ((1 << 56) - 1)).to_le_bytes());
+        len
+    } else {
+        let char_at = |shift: u32| char::from_u32((key >> shift & 0x1F_FFFF) as u32).expect("a packed character");
+        let mut len = 0;
+        if key & PAIR != 0 {
+            len += char_at(21).encode_utf8(&mut buf[..]).len();
+        }
+        len + char_at(0).encode_utf8(&mut buf[len..]).len()
+    };
+    std::str::from_utf8(&buf[..len]).expect("packed keys hold UTF-8")
+}
+
+impl Key {
+    fn text<'a>(&'a self, buf: &'a mut [u8; 8]) -> &'a str {
+        match self {
+            Key::Packed(key) => unpack(*key, buf),
+            Key::Text(text) => text,
+        }
+    }
+}
+
+/// Packed key -> id, open addressing with linear probing: the indexer asks it for most
+/// tokens of the site (tens of millions of lookups at 10,000 articles), and a table of
+/// (key, id) pairs at most half full answers in about one probe, without the generic
+/// hash map's hashing and group matching.
+struct PackedIds {
+    slots: Vec<(u64, u32)>,
+    /// 64 - log2(slots.len()): Fibonacci hashing takes the top bits of key * φ.
+    shift: u32,
+    len: usize,
+}
+
+/// No packed key has every bit set (a word's length takes three bits of the top byte).
+const FREE: u64 = u64::MAX;
+
+impl Default for PackedIds {
+    fn default() -> PackedIds {
+        PackedIds { slots: vec![(FREE, 0); 1024], shift: 64 - 10, len: 0 }
+    }
+}
+
+impl PackedIds {
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `key`, or a new one from `new`.
+    #[inline]
+    fn get(&mut self, key: u64, new: impl FnOnce() -> u32) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        loop {
+            let (k, id) = self.slots[at];
+            if k == key {
+                return id;
+            }
+            if k == FREE {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        let id = new();
+        self.slots[at] = (key, id);
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![(FREE, 0); size]);
+        self.shift -= 1;
+        let mask = self.slots.len() - 1;
+        for (key, id) in old.into_iter().filter(|&(k, _)| k != FREE) {
+            let mut at = self.slot(key);
+            while self.slots[at].0 != FREE {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = (key, id);
+        }
+    }
+}
+
+/// FNV-1a hasher for the text keys (long words and filter tokens, a few per document).
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // FNV-1a, for the text keys.
+        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// Token ids of one key space: packed keys and text keys.
+#[derive(Default)]
+struct Ids {
+    packed: PackedIds,
+    text: FastMap<Box<str>, u32>,
+}
+
+impl Ids {
+    /// The id of `token`, or a new one from `new` (called with its key) when it has none.
+    fn get(&mut self, token: Token<'_>, new: impl FnOnce(Key) -> u32) -> u32 {
+        match pack(token) {
+            Some(key) => self.packed.get(key, || new(Key::Packed(key))),
+            None => {
+                let Token::Word(word) = token else { unreachable!("only words are left unpacked") };
+                self.text_id(word, new)
+            }
+        }
+    }
+
+    fn text_id(&mut self, text: &str, new: impl FnOnce(Key) -> u32) -> u32 {
+        match self.text.get(text) {
+            Some(&id) => id,
+            None => {
+                let id = new(Key::Text(text.into()));
+                self.text.insert(text.into(), id);
+                id
+            }
+        }
+    }
+
+    fn key_id(&mut self, key: &Key, new: impl FnOnce() -> u32) -> u32 {
+        match key {
+            Key::Packed(key) => self.packed.get(*key, new),
+            Key::Text(text) => match self.text.get(&**text) {
+                Some(&id) => id,
+                None => {
+                    let id = new();
+                    self.text.insert(text.clone(), id);
+                    id
+                }
+            },
+        }
+    }
+}
+
+/// What a chunk found of one partition: the tokens (with their FNV-1a hash), and their
+/// postings in document order, four bytes each (12 million at 10,000 articles):
+/// `postings` holds `token << 8 | weight` (token: index in `tokens`), and `docs` the
+/// document of each run of them with the end of the run.
+#[derive(Default)]
+struct ChunkPart {
+    tokens: Vec<(Key, u32)>,
+    postings: Vec<u32>,
+    docs: Vec<(u32, u32)>,
+}
+
+/// Tokens a chunk may have in one partition: their index shares a `u32` with a weight. A
+/// chunk would need over a billion distinct tokens (gigabytes of text) to reach it.
+const MAX_PART_TOKENS: usize = 1 << 24;
+const _: () = assert!(PARTITIONS <= 64, "the partitions a document touches are a u64 bit set");
+
+/// The first pass over a contiguous run of pages.
+struct Chunk {
+    /// The stored documents' JSON, one after another; document n ends at `ends[n]`.
+    stored: Vec<u8>,
+    ends: Vec<usize>,
+    parts: Vec<ChunkPart>,
+}
+
+/// Where the common CJK characters (U+3000..U+9FFF) find their id directly, without hashing.
+const DIRECT_FROM: u32 = 0x3000;
+const DIRECT_TO: u32 = 0xA000;
+const NO_ID: u32 = u32::MAX;
+
+/// What the indexer knows of one token id.
+#[derive(Clone, Copy)]
+struct Info {
+    /// The last document (counted from 1 in this chunk) that held it, and where in `terms`.
+    seen: u32,
+    slot: u32,
+    /// Its partition, and its index in that partition's token list.
+    part: u32,
+    token: u32,
+}
+
+/// Per chunk: token ids, what each id is, and the current document's distinct tokens.
+struct Indexer {
+    ids: Ids,
+    /// Ids of the characters DIRECT_FROM..DIRECT_TO, or NO_ID.
+    direct: Vec<u32>,
+    info: Vec<Info>,
+    doc: u32,
+    /// (id, body frequency, flags) of the current document's tokens.
+    terms: Vec<(u32, u32, u8)>,
+    parts: Vec<ChunkPart>,
+    /// Scratch.
+    word: String,
+    collapsed: Vec<u8>,
+    ids_scratch: Vec<u32>,
+}
+
+impl Indexer {
+    fn new() -> Indexer {
+        Indexer {
+            ids: Ids::default(),
+            direct: vec![NO_ID; (DIRECT_TO - DIRECT_FROM) as usize],
+            info: Vec::new(),
+            doc: 0,
+            terms: Vec::new(),
+            parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
+            word: String::new(),
+            collapsed: Vec::new(),
+            ids_scratch: Vec::new(),
+        }
+    }
+
+    /// A new id for `key`.
+    fn register(info: &mut Vec<Info>, parts: &mut [ChunkPart], key: Key) -> u32 {
+        let hash = fnv1a32(key.text(&mut [0; 8]));
+        let part = hash as usize & (PARTITIONS - 1);
+        let id = info.len() as u32;
+        assert!(parts[part].tokens.len() < MAX_PART_TOKENS, "too many distinct tokens for the search index");
+        info.push(Info { seen: 0, slot: 0, part: part as u32, token: parts[part].tokens.len() as u32 });
+        parts[part].tokens.push((key, hash));
+        id
+    }
+
+    fn id(&mut self, token: Token<'_>) -> u32 {
+        let Indexer { ids, direct, info, parts, .. } = self;
+        if let Token::One(c) = token {
+            if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
+                if *slot == NO_ID {
+                    *slot = ids.get(token, |key| Indexer::register(info, parts, key));
+                }
+                return *slot;
+            }
+        }
+        ids.get(token, |key| Indexer::register(info, parts, key))
+    }
+
+    fn text_id(&mut self, text: &str) -> u32 {
+        let Indexer { ids, info, parts, .. } = self;
+        ids.text_id(text, |key| Indexer::register(info, parts, key))
+    }
+
+    /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
+    #[inline]
+    fn count(&mut self, id: u32, flag: u8) {
+        let info = &mut self.info[id as usize];
+        if info.seen != self.doc {
+            info.seen = self.doc;
+            info.slot = self.terms.len() as u32;
+            self.terms.push((id, 0, 0));
+        }
+        let term = &mut self.terms[info.slot as usize];
+        if flag == 0 {
+            term.1 += 1;
+        } else {
+            term.2 |= flag;
+        }
+    }
+
+    /// Ids of the tokens of `text`, with repeats, appended to `out`.
+    fn ids_of(&mut self, text: &str, out: &mut Vec<u32>) {
+        let mut word = std::mem::take(&mut self.word);
+        each_token(text, &mut word, |t| out.push(self.id(t)));
+        self.word = word;
+    }
+
+    /// Indexes the sections of one page as documents `first`, `first + 1`, ...
+    fn page(&mut self, page: &Page, first: u32, url: &str, page_terms: &PageTerms<'_>, chunk: &mut Chunk) {
+        let title = page.title();
+        let mut title_ids = Vec::new();
+        self.ids_of(title, &mut title_ids);
+        let mut tag_ids = Vec::new();
+        for &t in page_terms.tags {
+            self.ids_of(&page_terms.tag_names[t as usize], &mut tag_ids);
+        }
+        let filter_ids: Vec<u32> = page_terms.filters.lines().map(|line| self.text_id(line)).collect();
+        // What the page's stored documents share, as JSON: `{"u":"<url>`, `","t":<title>,"h":`
+        // and `","g":[...],"m":[...],"d":<date>}`.
+        let mut url_json = b"{\"u\":\"".to_vec();
+        push_escaped(&mut url_json, url);
+        let mut title_json = b"\",\"t\":".to_vec();
+        push_string(&mut title_json, title);
+        title_json.extend_from_slice(b",\"h\":");
+        let mut tail_json = b"\",\"g\":[".to_vec();
+        for (i, &t) in page_terms.tags.iter().enumerate() {
+            if i > 0 {
+                tail_json.push(b',');
+            }
+            push_number(&mut tail_json, t);
+        }
+        tail_json.extend_from_slice(b"],\"m\":[");
+        for (i, slug) in page_terms.themes.iter().enumerate() {
+            if i > 0 {
+                tail_json.push(b',');
+            }
+            push_string(&mut tail_json, slug);
+        }
+        tail_json.extend_from_slice(b"],\"d\":");
+        push_string(&mut tail_json, &page.source.meta.date.map(|d| d.ymd()).unwrap_or_default());
+        tail_json.push(b'}');
+        let mut heading_ids = std::mem::take(&mut self.ids_scratch);
+        let mut word = std::mem::take(&mut self.word);
+        for (n, section) in page.rendered.sections.iter().enumerate() {
+            let doc = first + n as u32;
+            self.doc += 1;
+            self.terms.clear();
+            let mut collapsed = Collapsed::new(std::mem::take(&mut self.collapsed));
+            each_token_seeing(
+                &section.text,
+                &mut word,
+                |c| collapsed.push(c),
+                |t| {
+                    let id = self.id(t);
+                    self.count(id, 0);
+                },
+            );
+            self.collapsed = collapsed.out;
+            heading_ids.clear();
+            if let Some(heading) = &section.heading {
+                each_token(heading, &mut word, |t| heading_ids.push(self.id(t)));
+            }
+            for (ids, flag) in [(&title_ids, IN_TITLE), (&heading_ids, IN_HEADING), (&tag_ids, IN_TAG)] {
+                for &id in ids {
+                    self.count(id, flag);
+                }
+            }
+            for &id in &filter_ids {
+                self.count(id, FILTER);
+            }
+            let mut touched = 0u64;
+            for &(id, tf, flags) in &self.terms {
+                let weight = if flags & FILTER != 0 {
+                    0
+                } else {
+                    let mut w = tf;
+                    if flags & IN_TITLE != 0 {
+                        w += TITLE_BOOST;
+                    }
+                    if flags & IN_HEADING != 0 {
+                        w += HEADING_BOOST;
+                    }
+                    if flags & IN_TAG != 0 {
+                        w += TAG_BOOST;
+                    }
+                    w.min(255) as u8
+                };
+                let info = self.info[id as usize];
+                self.parts[info.part as usize].postings.push(info.token << 8 | u32::from(weight));
+                touched |= 1 << info.part;
+            }
+            while touched != 0 {
+                let part = &mut self.parts[touched.trailing_zeros() as usize];
+                part.docs.push((doc, part.postings.len() as u32));
+                touched &= touched - 1;
+            }
+
+            // The stored document, as serde_json would write StoredDoc.
+            let out = &mut chunk.stored;
+            out.extend_from_slice(&url_json);
+            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
+                out.push(b'#');
+                push_escaped(out, id);
+            }
+            out.extend_from_slice(&title_json);
+            match &section.heading {
+                Some(heading) => push_string(out, heading),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"x\":\"");
+            out.extend_from_slice(&self.collapsed);
+            out.extend_from_slice(&tail_json);
+            chunk.ends.push(out.len());
+        }
+        self.word = word;
+        self.ids_scratch = heading_ids;
+    }
+}
+
+/// What a page's sections share: tag indices and names, theme slugs, the filter tokens.
+struct PageTerms<'a> {
+    tags: &'a [u32],
+    tag_names: &'a [String],
+    themes: &'a [String],
+    filters: &'a str,
+}
+
+/// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
+/// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time
+/// and kept JSON-escaped (the inside of the string).
+struct Collapsed {
+    out: Vec<u8>,
+    chars: usize,
+    space: bool,
+}
+
+impl Collapsed {
+    fn new(mut out: Vec<u8>) -> Collapsed {
+        out.clear();
+        Collapsed { out, chars: 0, space: false }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: char) {
+        if self.chars == STORED_CHARS {
+            return;
+        }
+        // No white space above U+3000.
+        if c <= '\u{3000}' && c.is_whitespace() {
+            self.space = !self.out.is_empty();
+            return;
+        }
+        if self.space {
+            self.out.push(b' ');
+            self.chars += 1;
+            self.space = false;
+            if self.chars == STORED_CHARS {
+                return;
+            }
+        }
+        if c.is_ascii() {
+            if ESCAPED[c as usize] {
+                push_escaped_byte(&mut self.out, c as u8);
+            } else {
+                self.out.push(c as u8);
+            }
+        } else {
+            self.out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        self.chars += 1;
+    }
+}
+
+/// Bytes that [`push_escaped`] escapes: control characters, `"`, `\\`, `<`, `>`, `&`.
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'&' as usize] = true;
+    table
+};
+
+/// Appends `text` as the inside of a JSON string: serde_json's escapes (`\"`, `\\`, `\n` and
+/// the other short forms, `\u00XX` for other control characters) and the format's `\u003c`,
+/// `\u003e`, `\u0026` for `<`, `>`, `&`.
+fn push_escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !ESCAPED[b as usize] {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        push_escaped_byte(out, b);
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+/// Appends the escape of a byte that [`ESCAPED`] marks.
+#[cold]
+fn push_escaped_byte(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short: &[u8] = match b {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0C => b"\\f",
+        _ => &[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]],
+    };
+    out.extend_from_slice(short);
+}
+
+/// Appends `text` as a JSON string.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    push_escaped(out, text);
+    out.push(b'"');
+}
+
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
+fn push_postings(out: &mut Vec<u8>, docs: &[u32], weights: &[u8]) {
+    out.push(b'[');
+    let mut last = 0;
+    for (n, (&doc, &weight)) in docs.iter().zip(weights).enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        push_number(out, doc - last);
+        out.push(b',');
+        push_number(out, u32::from(weight));
+        last = doc;
+    }
+    out.push(b']');
+}
+
+/// Standard base64 with padding.
+fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    let mut chunks = bytes.chunks_exact(3);
+    for chunk in &mut chunks {
+        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+        out.extend_from_slice(&[
+            ALPHABET[(n >> 18) as usize & 63],
+            ALPHABET[(n >> 12) as usize & 63],
+            ALPHABET[(n >> 6) as usize & 63],
+            ALPHABET[n as usize & 63],
+        ]);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let n = u32::from(rest[0]) << 16 | u32::from(rest.get(1).copied().unwrap_or(0)) << 8;
+        out.push(ALPHABET[(n >> 18) as usize & 63]);
+        out.push(ALPHABET[(n >> 12) as usize & 63]);
+        out.push(if rest.len() > 1 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' });
+        out.push(b'=');
+    }
+}
+
+/// The entries of one partition: their JSON one after another, and per entry its token's
+/// hash and byte range.
+struct PartEntries {
+    text: Vec<u8>,
+    entries: Vec<(u32, usize, usize)>,
+}
+
+/// The second pass for partition `p`: merges the chunks' tokens, orders the postings by token
+/// (document order kept) and writes each token's entry.
+fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
+    let mut ids = Ids::default();
+    let mut tokens: Vec<(&Key, u32)> = Vec::new();
+    // Per chunk: its token index -> the partition's.
+    let local: Vec<Vec<u32>> = chunks
+        .iter()
+        .map(|chunk| {
+            chunk.parts[p]
+                .tokens
+                .iter()
+                .map(|(key, hash)| {
+                    ids.key_id(key, || {
+                        tokens.push((key, *hash));
+                        tokens.len() as u32 - 1
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    // Counting sort of the postings by token.
+    let mut starts = vec![0usize; tokens.len() + 1];
+    for (chunk, local) in chunks.iter().zip(&local) {
+        for &posting in &chunk.parts[p].postings {
+            starts[local[(posting >> 8) as usize] as usize + 1] += 1;
+        }
+    }
+    for n in 1..starts.len() {
+        starts[n] += starts[n - 1];
+    }
+    let total = starts[tokens.len()];
+    let mut doc_ids = vec![0u32; total];
+    let mut weights = vec![0u8; total];
+    let mut next = starts.clone();
+    for (chunk, local) in chunks.iter().zip(&local) {
+        let part = &chunk.parts[p];
+        let mut start = 0;
+        for &(doc, end) in &part.docs {
+            for &posting in &part.postings[start..end as usize] {
+                let at = &mut next[local[(posting >> 8) as usize] as usize];
+                doc_ids[*at] = doc;
+                weights[*at] = posting as u8;
+                *at += 1;
+            }
+            start = end as usize;
+        }
+    }
+
+    // A posting list longer than this many bytes is written as a bitmap instead.
+    let bitmap_len = docs.div_ceil(8).div_ceil(3) * 4;
+    let mut text = Vec::with_capacity(total * DENSE_BYTES_PER_POSTING + tokens.len() * 8);
+    let mut entries = Vec::with_capacity(tokens.len());
+    let mut bits = Vec::new();
+    let mut strong: Vec<(u32, u8)> = Vec::new();
+    let mut strong_docs = Vec::new();
+    let mut strong_weights = Vec::new();
+    for (n, (key, hash)) in tokens.iter().enumerate() {
+        let start = text.len();
+        push_string(&mut text, key.text(&mut [0; 8]));
+        text.push(b':');
+        let (docs_of, weights_of) = (&doc_ids[starts[n]..starts[n + 1]], &weights[starts[n]..starts[n + 1]]);
+        if docs_of.len() >= DENSE_MIN_DOCS && docs_of.len() * DENSE_BYTES_PER_POSTING > bitmap_len {
+            // Dense: which documents hold the token as a bitmap, and the weights of only the
+            // strong postings (title, heading, tag, or frequent in the text).
+            bits.clear();
+            bits.resize(docs.div_ceil(8), 0u8);
+            for &doc in docs_of {
+                bits[doc as usize / 8] |= 1 << (doc % 8);
+            }
+            text.extend_from_slice(b"{\"b\":\"");
+            push_base64(&mut text, &bits);
+            text.extend_from_slice(b"\",\"h\":");
+            // Only the heaviest strong postings keep their weight: enough to rank the first
+            // pages of results, and a common token stays a few kilobytes.
+            strong.clear();
+            strong.extend(docs_of.iter().copied().zip(weights_of.iter().copied()).filter(|(_, w)| *w >= STRONG));
+            if strong.len() > STRONG_KEPT {
+                strong.select_nth_unstable_by(STRONG_KEPT - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                strong.truncate(STRONG_KEPT);
+                strong.sort_unstable();
+            }
+            strong_docs.clear();
+            strong_weights.clear();
+            for &(d, w) in &strong {
+                strong_docs.push(d);
+                strong_weights.push(w);
+            }
+            push_postings(&mut text, &strong_docs, &strong_weights);
+            text.push(b'}');
+        } else {
+            push_postings(&mut text, docs_of, weights_of);
+        }
+        entries.push((*hash, start, text.len()));
+    }
+    PartEntries { text, entries }
+}
+
+/// Writes the search index of `site`: `search/index.json`, `search/t/<shard>.json` and
+/// `search/d/<shard>.json`, as the spec describes.
+pub fn build_index(site: &Site) -> Vec<OutputFile> {
+    let tag_names: Vec<String> = site
+        .taxonomies
+        .iter()
+        .find(|t| t.name() == "tags")
+        .map(|t| t.terms.iter().map(|term| term.name.clone()).collect())
+        .unwrap_or_default();
+    let themes: Vec<ManifestTheme> = site
+        .topics
+        .iter()
+        .map(|t| ManifestTheme { slug: t.slug.clone(), title: site.pages[t.page].title().to_string() })
+        .collect();
+    let pages: Vec<usize> = (0..site.pages.len()).filter(|&n| !site.pages[n].is_section()).collect();
+    // The id of each page's first document.
+    let mut firsts = Vec::with_capacity(pages.len());
+    let mut docs = 0u32;
+    for &n in &pages {
+        firsts.push(docs);
+        docs += site.pages[n].rendered.sections.len() as u32;
+    }
+    let docs = docs as usize;
+
+    // First pass: chunks of pages.
+    let chunk_len = pages.len().div_ceil(rayon::current_num_threads() * CHUNKS_PER_THREAD).max(1);
+    let chunks: Vec<Chunk> = pages
+        .par_chunks(chunk_len)
+        .zip(firsts.par_chunks(chunk_len))
+        .map(|(pages, firsts)| {
+            let mut indexer = Indexer::new();
+            // Room for the stored documents, so that the buffer is not copied as it grows.
+            let estimate: usize = pages
+                .iter()
+                .flat_map(|&n| &site.pages[n].rendered.sections)
+                .map(|s| s.text.len().min(4 * STORED_CHARS) + s.heading.as_ref().map_or(0, String::len) + 256)
+                .sum();
+            let sections: usize = pages.iter().map(|&n| site.pages[n].rendered.sections.len()).sum();
+            let text: usize = pages.iter().flat_map(|&n| &site.pages[n].rendered.sections).map(|s| s.text.len()).sum();
+            // And for the postings: a document holds about one distinct token per four bytes
+            // of Chinese text (fewer in other scripts), spread evenly over the partitions.
+            for part in &mut indexer.parts {
+                part.postings.reserve(text / 4 / PARTITIONS * 9 / 8);
+                part.docs.reserve(sections);
+            }
+            let mut chunk =
+                Chunk { stored: Vec::with_capacity(estimate), ends: Vec::with_capacity(sections), parts: Vec::new() };
+            let mut filters = String::new();
+            let mut page_themes: Vec<String> = Vec::new();
+            for (&n, &first) in pages.iter().zip(firsts) {
+                let page = &site.pages[n];
+                let tags: Vec<u32> =
+                    page.terms.get("tags").map(|t| t.iter().map(|&i| i as u32).collect()).unwrap_or_default();
+                page_themes.clear();
+                for link in &page.topics {
+                    let slug = &site.topics[link.topic].slug;
+                    if !page_themes.contains(slug) {
+                        page_themes.push(slug.clone());
+                    }
+                }
+                filters.clear();
+                for &t in &tags {
+                    filters.push_str("#t:");
+                    filters.push_str(&t.to_string());
+                    filters.push('\n');
+                }
+                for slug in &page_themes {
+                    filters.push_str("#m:");
+                    filters.push_str(slug);
+                    filters.push('\n');
+                }
+                let terms = PageTerms { tags: &tags, tag_names: &tag_names, themes: &page_themes, filters: &filters };
+                indexer.page(page, first, &site.config.served_path(&page.path), &terms, &mut chunk);
+            }
+            chunk.parts = indexer.parts;
+            chunk
+        })
+        .collect();
+
+    // Second pass: per partition of the token hash.
+    let parts: Vec<PartEntries> =
+        (0..PARTITIONS).into_par_iter().map(|p| partition_entries(p, &chunks, docs)).collect();
+
+    // Third: token shards, then doc shards.
+    let total: usize = parts.iter().flat_map(|p| &p.entries).map(|(_, s, e)| e - s + 1).sum();
+    let token_shards = total.div_ceil(TOKEN_SHARD_BYTES).max(1).next_power_of_two() as u32;
+    let mut by_shard: Vec<Vec<&[u8]>> = vec![Vec::new(); token_shards as usize];
+    for part in &parts {
+        for &(hash, start, end) in &part.entries {
+            by_shard[(hash & (token_shards - 1)) as usize].push(&part.text[start..end]);
+        }
+    }
+    let mut files: Vec<OutputFile> = Vec::with_capacity(1 + by_shard.len() + docs / 4);
+    files.push(OutputFile { path: String::new(), bytes: Vec::new().into() });
+    files.par_extend(by_shard.into_par_iter().enumerate().map(|(n, mut list)| {
+        list.sort_unstable();
+        let mut text = Vec::with_capacity(list.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+        text.push(b'{');
+        for (i, entry) in list.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(entry);
+        }
+        text.push(b'}');
+        OutputFile { path: format!("search/t/{n:x}.json"), bytes: text.into() }
+    }));
+
+    let stored: Vec<&[u8]> = chunks
+        .iter()
+        .flat_map(|chunk| {
+            let mut start = 0;
+            chunk.ends.iter().map(move |&end| {
+                let doc = &chunk.stored[start..end];
+                start = end;
+                doc
+            })
+        })
+        .collect();
+    let doc_bytes: usize = stored.iter().map(|d| d.len() + 1).sum();
+    let doc_shard_size = if stored.is_empty() { 1 } else { (DOC_SHARD_BYTES * stored.len() / doc_bytes).max(1) };
+    files.par_extend(stored.par_chunks(doc_shard_size).enumerate().map(|(n, chunk)| {
+        let mut text = Vec::with_capacity(chunk.iter().map(|d| d.len() + 1).sum::<usize>() + 1);
+        text.push(b'[');
+        for (i, doc) in chunk.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(doc);
+        }
+        text.push(b']');
+        OutputFile { path: format!("search/d/{n}.json"), bytes: text.into() }
+    }));
+
+    let manifest = Manifest {
+        version: VERSION,
+        docs: stored.len() as u32,
+        token_shards,
+        doc_shard_size: doc_shard_size as u32,
+        tags: tag_names,
+        themes,
+    };
+    let manifest = json_safe(serde_json::to_string(&manifest).expect("the manifest serialises"));
+    files[0] = OutputFile { path: "search/index.json".to_string(), bytes: manifest.into_bytes().into() };
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_is_serde_jsons_plus_the_markup_escapes() {
+        let all: String = (0u8..0x80).map(char::from).collect();
+        for text in [all.as_str(), "产品 <b>&amp;</b> \"q\" \\ \u{7f}\u{2028}é", ""] {
+            let mut out = Vec::new();
+            push_string(&mut out, text);
+            assert_eq!(String::from_utf8(out).unwrap(), json_safe(serde_json::to_string(text).unwrap()));
+        }
+    }
+
+    #[test]
+    fn packed_keys_give_back_their_token() {
+        let cases = [
+            Token::One('产'),
+            Token::Pair('产', '品'),
+            Token::Pair('𠀀', 'ア'),
+            Token::Word("b2b"),
+            Token::Word("abcdefg"),
+        ];
+        for token in cases {
+            let mut text = String::new();
+            token.push_to(&mut text);
+            let key = pack(token).expect("packs");
+            assert_eq!(unpack(key, &mut [0; 8]), text);
+        }
+        assert_eq!(pack(Token::Word("abcdefgh")), None);
+        // Different tokens, different keys.
+        let keys: Vec<u64> = cases.iter().filter_map(|&t| pack(t)).collect();
+        assert!(keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k)));
+    }
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        for (bytes, text) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")]
+        {
+            let mut out = Vec::new();
+            push_base64(&mut out, bytes.as_bytes());
+            assert_eq!(out, text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn stored_text_collapses_whitespace_and_stops_at_the_limit() {
+        let collapse = |text: &str| {
+            let mut collapsed = Collapsed::new(Vec::new());
+            each_token_seeing(text, &mut String::new(), |c| collapsed.push(c), |_| {});
+            String::from_utf8(collapsed.out).unwrap()
+        };
+        assert_eq!(collapse("  Ａ \n\t\u{3000}b\u{200b}c  "), "a bc");
+        assert_eq!(collapse("<\"x\">\u{1}"), "\\u003c\\\"x\\\"\\u003e\\u0001");
+        let long = format!("{} {}", "字".repeat(STORED_CHARS - 1), "尾".repeat(10));
+        let out = collapse(&long);
+        assert_eq!(out.chars().count(), STORED_CHARS);
+        assert!(out.ends_with("字 "), "the space before the cut is kept, as a cut of the collapsed text keeps it");
+    }
+}
