@@ -253,10 +253,14 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         };
         // The search index first: it is the last reader of the pages' text, which a build to
         // disk then releases before the templates run.
-        for file in crate::search::build_index(&site) {
+        let failures = std::sync::Mutex::new(Vec::new());
+        crate::search::write_index(&site, &|file| {
             if let Err(e) = sink.put(file) {
-                diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
+                failures.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
             }
+        });
+        for failure in failures.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, failure));
         }
         if release_text {
             site.release_text();

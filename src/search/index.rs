@@ -747,6 +747,16 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
 /// Writes the search index of `site`: `search/index.json`, `search/t/<shard>.json` and
 /// `search/d/<shard>.json`, as the spec describes.
 pub fn build_index(site: &Site) -> Vec<OutputFile> {
+    let files = std::sync::Mutex::new(Vec::new());
+    write_index(site, &|file| files.lock().unwrap_or_else(|e| e.into_inner()).push(file));
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// [`build_index`], handing each file to `put` as soon as it is made (from several threads), so
+/// that the whole index is never held at once.
+pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
     let tag_names: Vec<String> = site
         .taxonomies
         .iter()
@@ -836,9 +846,7 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
             by_shard[(hash & (token_shards - 1)) as usize].push(&part.text[start..end]);
         }
     }
-    let mut files: Vec<OutputFile> = Vec::with_capacity(1 + by_shard.len() + docs / 4);
-    files.push(OutputFile { path: String::new(), bytes: Vec::new().into() });
-    files.par_extend(by_shard.into_par_iter().enumerate().map(|(n, mut list)| {
+    by_shard.into_par_iter().enumerate().for_each(|(n, mut list)| {
         list.sort_unstable();
         let mut text = Vec::with_capacity(list.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
         text.push(b'{');
@@ -849,8 +857,9 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
             text.extend_from_slice(entry);
         }
         text.push(b'}');
-        OutputFile { path: format!("search/t/{n:x}.json"), bytes: text.into() }
-    }));
+        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: text.into() });
+    });
+    drop(parts);
 
     let stored: Vec<&[u8]> = chunks
         .iter()
@@ -865,7 +874,7 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
         .collect();
     let doc_bytes: usize = stored.iter().map(|d| d.len() + 1).sum();
     let doc_shard_size = if stored.is_empty() { 1 } else { (DOC_SHARD_BYTES * stored.len() / doc_bytes).max(1) };
-    files.par_extend(stored.par_chunks(doc_shard_size).enumerate().map(|(n, chunk)| {
+    stored.par_chunks(doc_shard_size).enumerate().for_each(|(n, chunk)| {
         let mut text = Vec::with_capacity(chunk.iter().map(|d| d.len() + 1).sum::<usize>() + 1);
         text.push(b'[');
         for (i, doc) in chunk.iter().enumerate() {
@@ -875,8 +884,8 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
             text.extend_from_slice(doc);
         }
         text.push(b']');
-        OutputFile { path: format!("search/d/{n}.json"), bytes: text.into() }
-    }));
+        put(OutputFile { path: format!("search/d/{n}.json"), bytes: text.into() });
+    });
 
     let manifest = Manifest {
         version: VERSION,
@@ -887,8 +896,7 @@ pub fn build_index(site: &Site) -> Vec<OutputFile> {
         themes,
     };
     let manifest = json_safe(serde_json::to_string(&manifest).expect("the manifest serialises"));
-    files[0] = OutputFile { path: "search/index.json".to_string(), bytes: manifest.into_bytes().into() };
-    files
+    put(OutputFile { path: "search/index.json".to_string(), bytes: manifest.into_bytes().into() });
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 mod index;
 mod query;
 
-pub use index::build_index;
+pub use index::{build_index, write_index};
 pub use query::{Hit, search};
 
 /// Format version written into the manifest.
