@@ -561,56 +561,68 @@ impl Site {
             .collect();
         let config = &self.config.topics;
         let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
-        let found: Vec<Vec<TopicLink>> = articles
+        // Slug and title keys of the themes, for front matter `themes:` to name them by.
+        let keys: Vec<(String, String)> =
+            self.topics.iter().map(|t| (term_key(&t.slug), term_key(self.pages[t.page].title()))).collect();
+        let find = |name: &str| {
+            let key = term_key(name);
+            keys.iter().position(|(slug, title)| *slug == key || *title == key)
+        };
+        let found: Vec<(Vec<TopicLink>, bool)> = articles
             .par_iter()
             .map(|&n| {
                 let page = &self.pages[n];
-                // Best qualifying section per theme.
-                let mut best: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
-                let mut any: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
-                for (i, section) in page.rendered.sections.iter().enumerate() {
-                    let folded = topics::fold(&section.text);
-                    for score in matcher.score(&folded, config) {
-                        let keep = |slot: &Option<&(usize, topics::SectionScore, String)>| {
-                            slot.is_none_or(|(_, s, _)| score.score > s.score)
+                let folded: Vec<String> = page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
+                // Per theme: the best qualifying section, and the best section at all (the
+                // first of equal scores), as (section, score).
+                let mut best: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
+                let mut any: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
+                for (i, text) in folded.iter().enumerate() {
+                    for score in matcher.score(text, config) {
+                        let better = |slot: Option<&(usize, topics::SectionScore)>| {
+                            slot.is_none_or(|(_, s)| score.score > s.score)
                         };
-                        if topics::qualifies(&score, config) && keep(&best.get(&score.theme)) {
-                            best.insert(score.theme, (i, score.clone(), folded.clone()));
+                        if topics::qualifies(&score, config) && better(best.get(&score.theme)) {
+                            best.insert(score.theme, (i, score.clone()));
                         }
-                        if keep(&any.get(&score.theme)) {
-                            any.insert(score.theme, (i, score, folded.clone()));
+                        if better(any.get(&score.theme)) {
+                            any.insert(score.theme, (i, score));
                         }
                     }
                 }
                 let mut links: Vec<TopicLink> = best
                     .into_iter()
-                    .map(|(topic, (section, score, text))| TopicLink {
+                    .map(|(topic, (section, score))| TopicLink {
                         topic,
                         section: Some(section),
                         score: score.score,
-                        snippet: topics::snippet(&text, &score.spans),
+                        snippet: topics::snippet(&folded[section], &score.spans),
                         declared: false,
                     })
                     .collect();
+                let mut unknown = false;
                 for name in &page.source.meta.themes {
-                    let Some(topic) = self.find_topic(name) else { continue };
+                    let Some(topic) = find(name) else {
+                        unknown = true;
+                        continue;
+                    };
                     if links.iter().any(|l| l.topic == topic) {
                         links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
                         continue;
                     }
                     let (section, score, snippet) = match any.get(&topic) {
-                        Some((i, s, text)) => (Some(*i), s.score, topics::snippet(text, &s.spans)),
+                        Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
                         None => (None, 0.0, topics::snippet(&page.summary, &[])),
                     };
                     links.push(TopicLink { topic, section, score, snippet, declared: true });
                 }
                 links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-                links
+                (links, unknown)
             })
             .collect();
-        for (&n, links) in articles.iter().zip(found) {
-            for name in &self.pages[n].source.meta.themes {
-                if self.find_topic(name).is_none() {
+        for (&n, (links, unknown)) in articles.iter().zip(found) {
+            for name in self.pages[n].source.meta.themes.iter().filter(|_| unknown) {
+                if find(name).is_none() {
                     let known: Vec<&str> = self.topics.iter().map(|t| t.slug.as_str()).collect();
                     let (line, column) = self.pages[n].source.meta.themes_at;
                     let mut d = Diagnostic::error(
@@ -638,12 +650,6 @@ impl Site {
                 sb.total_cmp(&sa).then_with(|| compare(&pages[a], &pages[b], SortBy::Date))
             });
         }
-    }
-
-    /// A topic theme by slug or title (case-insensitive).
-    fn find_topic(&self, name: &str) -> Option<usize> {
-        let key = term_key(name);
-        self.topics.iter().position(|t| term_key(&t.slug) == key || term_key(self.pages[t.page].title()) == key)
     }
 
     /// Backlinks, and `#anchor`s that point at no heading. `by_path` maps site paths to pages.
