@@ -113,24 +113,22 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
     };
     // A pair that are each other's candidates is scored once, by the lower article: the score
     // is the same float both ways (see `Scratch::score`). Scores line up with the candidates;
-    // those of pairs the other article owns are NaN here.
-    let owns = |d: usize, e: u32| (e as usize) > d || candidates[e as usize].binary_search(&(d as u32)).is_err();
-    let scores: Vec<Vec<f32>> =
-        in_chunks(&model, |scratch, d| scratch.score(&model, d, &candidates[d], |e| owns(d, e)));
+    // those of pairs the other article scores are NaN here.
+    let listed_by = ListedBy::new(&candidates);
+    let scores: Vec<Vec<f32>> = in_chunks(&model, |scratch, d| {
+        let mirrored = listed_by.mirrored(d, &candidates[d]);
+        scratch.score(&model, d, &candidates[d], |i| mirrored[i].is_none())
+    });
     (0..n)
         .into_par_iter()
         .map(|d| {
+            let mirrored = listed_by.mirrored(d, &candidates[d]);
             let mut scored: Vec<Related> = candidates[d]
                 .iter()
                 .zip(&scores[d])
-                .map(|(&e, &score)| {
-                    let score = if score.is_nan() {
-                        let theirs = &candidates[e as usize];
-                        let at = theirs.binary_search(&(d as u32)).expect("the owner lists this article");
-                        scores[e as usize][at]
-                    } else {
-                        score
-                    };
+                .zip(mirrored)
+                .map(|((&e, &score), mirrored)| {
+                    let score = mirrored.map_or(score, |at| scores[e as usize][at as usize]);
                     Related { doc: e as usize, score }
                 })
                 .filter(|r| r.score > 0.0)
@@ -140,6 +138,53 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
             scored
         })
         .collect()
+}
+
+/// For each article, the articles whose candidates include it, with its position there: the
+/// candidate lists turned around.
+struct ListedBy {
+    /// Article `e`'s entries are `entries[starts[e]..starts[e + 1]]`, ascending.
+    starts: Vec<usize>,
+    entries: Vec<(u32, u32)>,
+}
+
+impl ListedBy {
+    fn new(candidates: &[Vec<u32>]) -> ListedBy {
+        let n = candidates.len();
+        let mut starts = vec![0usize; n + 1];
+        for &e in candidates.iter().flatten() {
+            starts[e as usize + 1] += 1;
+        }
+        for e in 0..n {
+            starts[e + 1] += starts[e];
+        }
+        let mut next = starts.clone();
+        let mut entries = vec![(0u32, 0u32); starts[n]];
+        for (d, list) in candidates.iter().enumerate() {
+            for (at, &e) in list.iter().enumerate() {
+                entries[next[e as usize]] = (d as u32, at as u32);
+                next[e as usize] += 1;
+            }
+        }
+        ListedBy { starts, entries }
+    }
+
+    /// For each of `candidates` (article `d`'s, ascending): if it is a lower article whose own
+    /// candidates include `d`, the position of `d` among them — the pair is that article's to
+    /// score.
+    fn mirrored(&self, d: usize, candidates: &[u32]) -> Vec<Option<u32>> {
+        let mut listing = self.entries[self.starts[d]..self.starts[d + 1]].iter().peekable();
+        candidates
+            .iter()
+            .map(|&e| {
+                while listing.next_if(|&&(other, _)| other < e).is_some() {}
+                match listing.peek() {
+                    Some(&&(other, at)) if other == e && (e as usize) < d => Some(at),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
 }
 
 /// `work(scratch, d)` for every article `d`, in parallel: a few chunks per thread, each with
@@ -440,7 +485,9 @@ struct Scratch {
     /// Per article: its partial score as a candidate of the current article.
     partial: Vec<f32>,
     is_candidate: Vec<bool>,
+    /// The current article's candidates so far are `candidates[..found]`.
     candidates: Vec<u32>,
+    found: usize,
     /// Per term: the current article's weight (a dense copy of its vector).
     dense: Vec<f32>,
     /// Per tag and per theme: its weight if the current article carries it, else 0.
@@ -454,7 +501,8 @@ impl Scratch {
         Scratch {
             partial: vec![0.0; n],
             is_candidate: vec![false; n],
-            candidates: Vec::new(),
+            candidates: vec![0; n + 1],
+            found: 0,
             dense: vec![0.0; model.vocabulary],
             tags: vec![0.0; model.tags.weight.len()],
             themes: vec![0.0; model.themes.weight.len()],
@@ -463,22 +511,22 @@ impl Scratch {
 
     fn add(&mut self, doc: u32, score: f32) {
         let i = doc as usize;
-        if !self.is_candidate[i] {
-            self.is_candidate[i] = true;
-            self.candidates.push(doc);
-        }
+        // Without a branch: whether `doc` is new is as good as random.
+        self.candidates[self.found] = doc;
+        self.found += usize::from(!self.is_candidate[i]);
+        self.is_candidate[i] = true;
         self.partial[i] += score;
     }
 
-    /// The exact scores of article `d` with each of `candidates` for which `wanted` holds, NaN
-    /// for the others.
+    /// The exact scores of article `d` with each of `candidates` whose position `wanted`
+    /// accepts, NaN for the others.
     ///
     /// The text part is the plain f32 sum, in ascending term order, of the products of the
     /// candidate's weights with `d`'s (zero for terms `d` lacks): weights are positive, so the
     /// zero products leave the sum as it is and the result is the sum over the shared terms
     /// alone — the same float whichever of the two articles is `d`. The shared labels are
     /// summed in ascending label order, which is symmetric too.
-    fn score(&mut self, model: &Model, d: usize, candidates: &[u32], wanted: impl Fn(u32) -> bool) -> Vec<f32> {
+    fn score(&mut self, model: &Model, d: usize, candidates: &[u32], wanted: impl Fn(usize) -> bool) -> Vec<f32> {
         let vector = &model.vectors[d];
         for &(term, weight) in vector {
             self.dense[term as usize] = weight;
@@ -486,7 +534,7 @@ impl Scratch {
         model.tags.spread(d, &mut self.tags, true);
         model.themes.spread(d, &mut self.themes, true);
         let mut scores = vec![f32::NAN; candidates.len()];
-        let todo: Vec<usize> = (0..candidates.len()).filter(|&i| wanted(candidates[i])).collect();
+        let todo: Vec<usize> = (0..candidates.len()).filter(|&i| wanted(i)).collect();
         let mut groups = todo.chunks_exact(4);
         for group in &mut groups {
             let lists = [0, 1, 2, 3].map(|j| model.vectors[candidates[group[j]] as usize].as_slice());
@@ -541,19 +589,22 @@ impl Scratch {
                 }
             }
         }
-        let mut candidates: Vec<(f32, u32)> = Vec::with_capacity(self.candidates.len());
-        for other in self.candidates.drain(..) {
+        // Best first as one integer: the partial score's bits (scores are never negative, so
+        // their bits sort as they do), inverted, above the article number.
+        let mut ranked: Vec<u64> = Vec::with_capacity(self.found);
+        for &other in &self.candidates[..self.found] {
             let i = other as usize;
             if i != d {
-                candidates.push((self.partial[i], other));
+                ranked.push((u64::from(!self.partial[i].to_bits()) << 32) | u64::from(other));
             }
             self.partial[i] = 0.0;
             self.is_candidate[i] = false;
         }
-        if candidates.len() > exact {
-            candidates.select_nth_unstable_by(exact - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            candidates.truncate(exact);
+        self.found = 0;
+        if ranked.len() > exact {
+            ranked.select_nth_unstable(exact - 1);
+            ranked.truncate(exact);
         }
-        candidates.into_iter().map(|(_, other)| other).collect()
+        ranked.into_iter().map(|key| key as u32).collect()
     }
 }
