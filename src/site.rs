@@ -476,12 +476,18 @@ impl Site {
             // slug -> (folded key -> (spelling -> count)), pages
             type Group = (BTreeMap<String, BTreeMap<String, usize>>, Vec<usize>);
             let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            // The same term is written on many pages: its spelling, slug and key once each.
+            let mut known: std::collections::HashMap<&str, (String, String, String)> = Default::default();
             for (number, page) in self.pages.iter().enumerate() {
                 let Some(terms) = page.source.meta.taxonomies.get(&config.name) else { continue };
                 for term in terms {
-                    let written = crate::text::collapse_whitespace(term.trim());
-                    let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
-                    let slug = slugify(&spelling);
+                    let (spelling, slug, key) = known.entry(term.as_str()).or_insert_with(|| {
+                        let written = crate::text::collapse_whitespace(term.trim());
+                        let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                        let slug = slugify(&spelling);
+                        let key = term_key(&spelling);
+                        (spelling, slug, key)
+                    });
                     if slug.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             &page.source.display,
@@ -491,9 +497,23 @@ impl Site {
                         ));
                         continue;
                     }
-                    let group = groups.entry(slug).or_default();
-                    *group.0.entry(term_key(&spelling)).or_default().entry(spelling).or_default() += 1;
-                    if !group.1.contains(&number) {
+                    let group = match groups.get_mut(slug.as_str()) {
+                        Some(group) => group,
+                        None => groups.entry(slug.clone()).or_default(),
+                    };
+                    let spellings = match group.0.get_mut(key.as_str()) {
+                        Some(spellings) => spellings,
+                        None => group.0.entry(key.clone()).or_default(),
+                    };
+                    match spellings.get_mut(spelling.as_str()) {
+                        Some(count) => *count += 1,
+                        None => {
+                            spellings.insert(spelling.clone(), 1);
+                        }
+                    }
+                    // Pages come in order, so this page is the last one if it is there at all
+                    // (`contains` would make a term on many pages quadratic).
+                    if group.1.last() != Some(&number) {
                         group.1.push(number);
                     }
                 }
@@ -674,7 +694,8 @@ impl Site {
                     _ => (None, None),
                 };
                 let Some(target) = target else { continue };
-                if target != source && !backlinks[target].iter().any(|b| b.page == source) {
+                // Sources come in order: an earlier link from this page is the last backlink.
+                if target != source && backlinks[target].last().is_none_or(|b| b.page != source) {
                     backlinks[target].push(Backlink { page: source, context: link.context.clone() });
                 }
                 if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
