@@ -41,9 +41,7 @@
 mod tests;
 mod tokens;
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::Hash;
 
 use rayon::prelude::*;
 
@@ -102,14 +100,104 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
     }
     let model = Model::build(docs);
     let exact = k.saturating_mul(EXACT_CANDIDATES_PER_RESULT).max(MIN_EXACT_CANDIDATES);
-    // A few chunks per thread, each with its own scratch space; collected in article order.
+    // Each article's candidates, ascending.
+    let candidates: Vec<Vec<u32>> = if n - 1 <= exact {
+        // The whole collection fits in the budget: compare with every other article.
+        (0..n).map(|d| (0..n as u32).filter(|&e| e as usize != d).collect()).collect()
+    } else {
+        in_chunks(&model, |scratch, d| {
+            let mut candidates = scratch.candidates(&model, d, exact);
+            candidates.sort_unstable();
+            candidates
+        })
+    };
+    // A pair that are each other's candidates is scored once, by the lower article: the score
+    // is the same float both ways (see `Scratch::score`). Scores line up with the candidates;
+    // those of pairs the other article scores are NaN here.
+    let listed_by = ListedBy::new(&candidates);
+    let scores: Vec<Vec<f32>> = in_chunks(&model, |scratch, d| {
+        let mirrored = listed_by.mirrored(d, &candidates[d]);
+        scratch.score(&model, d, &candidates[d], |i| mirrored[i].is_none())
+    });
+    (0..n)
+        .into_par_iter()
+        .map(|d| {
+            let mirrored = listed_by.mirrored(d, &candidates[d]);
+            let mut scored: Vec<Related> = candidates[d]
+                .iter()
+                .zip(&scores[d])
+                .zip(mirrored)
+                .map(|((&e, &score), mirrored)| {
+                    let score = mirrored.map_or(score, |at| scores[e as usize][at as usize]);
+                    Related { doc: e as usize, score }
+                })
+                .filter(|r| r.score > 0.0)
+                .collect();
+            scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+            scored.truncate(k);
+            scored
+        })
+        .collect()
+}
+
+/// For each article, the articles whose candidates include it, with its position there: the
+/// candidate lists turned around.
+struct ListedBy {
+    /// Article `e`'s entries are `entries[starts[e]..starts[e + 1]]`, ascending.
+    starts: Vec<usize>,
+    entries: Vec<(u32, u32)>,
+}
+
+impl ListedBy {
+    fn new(candidates: &[Vec<u32>]) -> ListedBy {
+        let n = candidates.len();
+        let mut starts = vec![0usize; n + 1];
+        for &e in candidates.iter().flatten() {
+            starts[e as usize + 1] += 1;
+        }
+        for e in 0..n {
+            starts[e + 1] += starts[e];
+        }
+        let mut next = starts.clone();
+        let mut entries = vec![(0u32, 0u32); starts[n]];
+        for (d, list) in candidates.iter().enumerate() {
+            for (at, &e) in list.iter().enumerate() {
+                entries[next[e as usize]] = (d as u32, at as u32);
+                next[e as usize] += 1;
+            }
+        }
+        ListedBy { starts, entries }
+    }
+
+    /// For each of `candidates` (article `d`'s, ascending): if it is a lower article whose own
+    /// candidates include `d`, the position of `d` among them — the pair is that article's to
+    /// score.
+    fn mirrored(&self, d: usize, candidates: &[u32]) -> Vec<Option<u32>> {
+        let mut listing = self.entries[self.starts[d]..self.starts[d + 1]].iter().peekable();
+        candidates
+            .iter()
+            .map(|&e| {
+                while listing.next_if(|&&(other, _)| other < e).is_some() {}
+                match listing.peek() {
+                    Some(&&(other, at)) if other == e && (e as usize) < d => Some(at),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `work(scratch, d)` for every article `d`, in parallel: a few chunks per thread, each with
+/// its own scratch space, collected in article order.
+fn in_chunks<T: Send>(model: &Model, work: impl Fn(&mut Scratch, usize) -> T + Sync) -> Vec<T> {
+    let n = model.vectors.len();
     let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(1);
     (0..n.div_ceil(chunk))
         .into_par_iter()
         .flat_map_iter(|c| {
-            let mut scratch = Scratch::new(&model);
-            let model = &model;
-            (c * chunk..((c + 1) * chunk).min(n)).map(move |d| scratch.related(model, d, k, exact))
+            let mut scratch = Scratch::new(model);
+            let work = &work;
+            (c * chunk..((c + 1) * chunk).min(n)).map(move |d| work(&mut scratch, d))
         })
         .collect()
 }
@@ -134,9 +222,11 @@ struct Model {
 impl Model {
     fn build(docs: &[Doc]) -> Model {
         let n = docs.len();
-        let counts: Vec<tokens::Counts> =
-            docs.par_iter().map(|doc| tokens::count(doc.title, doc.text, TITLE_BOOST)).collect();
-        let (terms, df) = intern(counts);
+        let counts: Vec<tokens::Counts> = docs
+            .par_iter()
+            .map_init(tokens::Counter::default, |counter, doc| counter.count(doc.title, doc.text, TITLE_BOOST))
+            .collect();
+        let (terms, df): (Vec<Vec<u64>>, Vec<u32>) = intern(counts);
         let vocabulary = df.len();
         let idf: Vec<f64> = df.iter().map(|&df| (n as f64 / f64::from(df)).ln()).collect();
         let vectors: Vec<Vec<(u32, f32)>> = terms.into_par_iter().map(|terms| weigh(terms, &idf)).collect();
@@ -154,20 +244,51 @@ impl Model {
 }
 
 /// Gives every distinct token a term id (in order of first appearance, so the same on every
-/// run) and returns each article's (term, tf) list plus each term's document frequency.
-fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<(u32, u32)>>, Vec<u32>) {
-    let mut cjk_ids: HashMap<u64, u32> = HashMap::new();
+/// run: an article's new CJK tokens in ascending key order, then its new words in ascending
+/// order) and returns each article's terms as `term << 32 | tf`, in no particular order, plus
+/// each term's document frequency.
+fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<u64>>, Vec<u32>) {
+    let mut cjk_ids = tokens::KeyCounts::default();
     let mut word_ids: HashMap<Box<str>, u32> = HashMap::new();
     let mut df: Vec<u32> = Vec::new();
+    let mut fresh: Vec<(u64, u32)> = Vec::new();
+    let new_id = |df: &mut Vec<u32>| {
+        df.push(1);
+        u32::try_from(df.len() - 1).expect("fewer than 2^32 distinct tokens")
+    };
+    let pack = |term: u32, tf: u32| (u64::from(term) << 32) | u64::from(tf);
     let terms = counts
         .into_iter()
         .map(|counts| {
             let mut terms = Vec::with_capacity(counts.cjk.len() + counts.words.len());
             for (key, tf) in counts.cjk {
-                terms.push((term_id(&mut cjk_ids, key, &mut df), tf));
+                match cjk_ids.get(key) {
+                    Some(term) => {
+                        df[term as usize] += 1;
+                        terms.push(pack(term, tf));
+                    }
+                    None => fresh.push((key, tf)),
+                }
+            }
+            fresh.sort_unstable_by_key(|&(key, _)| key);
+            for (key, tf) in fresh.drain(..) {
+                let term = new_id(&mut df);
+                cjk_ids.insert(key, term);
+                terms.push(pack(term, tf));
             }
             for (word, tf) in counts.words {
-                terms.push((term_id(&mut word_ids, word, &mut df), tf));
+                let term = match word_ids.get(&word) {
+                    Some(&term) => {
+                        df[term as usize] += 1;
+                        term
+                    }
+                    None => {
+                        let term = new_id(&mut df);
+                        word_ids.insert(word, term);
+                        term
+                    }
+                };
+                terms.push(pack(term, tf));
             }
             terms
         })
@@ -175,25 +296,21 @@ fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<(u32, u32)>>, Vec<u32>) {
     (terms, df)
 }
 
-/// The id of `key`, new if it has none yet; counts one more article containing it.
-fn term_id<K: Hash + Eq>(ids: &mut HashMap<K, u32>, key: K, df: &mut Vec<u32>) -> u32 {
-    let next = u32::try_from(df.len()).expect("fewer than 2^32 distinct tokens");
-    let id = *ids.entry(key).or_insert_with(|| {
-        df.push(0);
-        next
-    });
-    df[id as usize] += 1;
-    id
-}
-
 /// An article's unit-length TF-IDF vector, ascending term ids, zero weights left out.
-fn weigh(terms: Vec<(u32, u32)>, idf: &[f64]) -> Vec<(u32, f32)> {
-    let mut weights: Vec<(u32, f64)> = terms
-        .into_iter()
-        .map(|(term, tf)| (term, (1.0 + f64::from(tf).ln()) * idf[term as usize]))
-        .filter(|&(_, weight)| weight > 0.0)
-        .collect();
-    weights.sort_unstable_by_key(|&(term, _)| term);
+fn weigh(mut terms: Vec<u64>, idf: &[f64]) -> Vec<(u32, f32)> {
+    // `1 + ln tf` for the small counts most tokens have.
+    static ONE_PLUS_LN: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = ONE_PLUS_LN.get_or_init(|| (0..64u32).map(|tf| 1.0 + f64::from(tf).ln()).collect());
+    terms.sort_unstable();
+    let mut weights: Vec<(u32, f64)> = Vec::with_capacity(terms.len());
+    for packed in terms {
+        let (term, tf) = ((packed >> 32) as u32, packed as u32);
+        let tf_weight = table.get(tf as usize).copied().unwrap_or_else(|| 1.0 + f64::from(tf).ln());
+        let weight = tf_weight * idf[term as usize];
+        if weight > 0.0 {
+            weights.push((term, weight));
+        }
+    }
     let norm = weights.iter().map(|&(_, w)| w * w).sum::<f64>().sqrt();
     weights.into_iter().map(|(term, w)| (term, (w / norm) as f32)).collect()
 }
@@ -290,19 +407,41 @@ impl Labels {
         Labels { of_doc, carriers, weight }
     }
 
+    /// Writes the weights of article `d`'s labels into `dense` (indexed by label), or zeros
+    /// them again when `set` is false.
+    fn spread(&self, d: usize, dense: &mut [f32], set: bool) {
+        for &label in &self.of_doc[d] {
+            dense[label as usize] = if set { self.weight[label as usize] } else { 0.0 };
+        }
+    }
+
+    /// [`Labels::shared`] of article `e` with the article whose labels [`Labels::spread`] wrote
+    /// into `dense`: the same sum in the same order.
+    fn shared_with(&self, e: usize, dense: &[f32]) -> f32 {
+        let mut sum = 0.0;
+        for &label in &self.of_doc[e] {
+            let weight = dense[label as usize];
+            if weight != 0.0 {
+                sum += weight;
+            }
+        }
+        sum
+    }
+
     /// What the labels articles `a` and `b` share add to their score.
+    #[cfg(test)]
     fn shared(&self, a: usize, b: usize) -> f32 {
         let (mut a, mut b) = (self.of_doc[a].iter().peekable(), self.of_doc[b].iter().peekable());
         let mut sum = 0.0;
         while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
             match x.cmp(&y) {
-                Ordering::Less => {
+                std::cmp::Ordering::Less => {
                     a.next();
                 }
-                Ordering::Greater => {
+                std::cmp::Ordering::Greater => {
                     b.next();
                 }
-                Ordering::Equal => {
+                std::cmp::Ordering::Equal => {
                     sum += self.weight[x as usize];
                     a.next();
                     b.next();
@@ -313,14 +452,47 @@ impl Labels {
     }
 }
 
+/// Σ `dense[t] × w` over the (term `t`, weight `w`) of `vector`, summed in order.
+fn dot(dense: &[f32], vector: &[(u32, f32)]) -> f32 {
+    let mut sum = 0.0f32;
+    for &(term, weight) in vector {
+        sum += dense[term as usize] * weight;
+    }
+    sum
+}
+
+/// [`dot`] of four vectors at once: four independent sums interleaved, so each addition need
+/// not wait for the one before it; every sum still adds its own products in its own order.
+fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4]) -> [f32; 4] {
+    let [a, b, c, d] = vectors;
+    let mut sums = [0.0f32; 4];
+    for (((x, y), z), w) in a.iter().zip(b).zip(c).zip(d) {
+        for (sum, &(term, weight)) in sums.iter_mut().zip([x, y, z, w]) {
+            *sum += dense[term as usize] * weight;
+        }
+    }
+    let common = a.len().min(b.len()).min(c.len()).min(d.len());
+    for (sum, vector) in sums.iter_mut().zip(vectors) {
+        for &(term, weight) in &vector[common..] {
+            *sum += dense[term as usize] * weight;
+        }
+    }
+    sums
+}
+
 /// One thread's working space, cleared after each article.
 struct Scratch {
     /// Per article: its partial score as a candidate of the current article.
     partial: Vec<f32>,
     is_candidate: Vec<bool>,
+    /// The current article's candidates so far are `candidates[..found]`.
     candidates: Vec<u32>,
+    found: usize,
     /// Per term: the current article's weight (a dense copy of its vector).
     dense: Vec<f32>,
+    /// Per tag and per theme: its weight if the current article carries it, else 0.
+    tags: Vec<f32>,
+    themes: Vec<f32>,
 }
 
 impl Scratch {
@@ -329,50 +501,63 @@ impl Scratch {
         Scratch {
             partial: vec![0.0; n],
             is_candidate: vec![false; n],
-            candidates: Vec::new(),
+            candidates: vec![0; n + 1],
+            found: 0,
             dense: vec![0.0; model.vocabulary],
+            tags: vec![0.0; model.tags.weight.len()],
+            themes: vec![0.0; model.themes.weight.len()],
         }
     }
 
     fn add(&mut self, doc: u32, score: f32) {
         let i = doc as usize;
-        if !self.is_candidate[i] {
-            self.is_candidate[i] = true;
-            self.candidates.push(doc);
-        }
+        // Without a branch: whether `doc` is new is as good as random.
+        self.candidates[self.found] = doc;
+        self.found += usize::from(!self.is_candidate[i]);
+        self.is_candidate[i] = true;
         self.partial[i] += score;
     }
 
-    /// Article `d`'s related list: the `exact` best candidates scored exactly, the `k` best kept.
-    fn related(&mut self, model: &Model, d: usize, k: usize, exact: usize) -> Vec<Related> {
-        let n = model.vectors.len();
-        let candidates: Vec<u32> = if n - 1 <= exact {
-            // The whole collection fits in the budget: compare with every other article.
-            (0..n as u32).filter(|&e| e as usize != d).collect()
-        } else {
-            self.candidates(model, d, exact)
-        };
+    /// The exact scores of article `d` with each of `candidates` whose position `wanted`
+    /// accepts, NaN for the others.
+    ///
+    /// The text part is the plain f32 sum, in ascending term order, of the products of the
+    /// candidate's weights with `d`'s (zero for terms `d` lacks): weights are positive, so the
+    /// zero products leave the sum as it is and the result is the sum over the shared terms
+    /// alone — the same float whichever of the two articles is `d`. The shared labels are
+    /// summed in ascending label order, which is symmetric too.
+    fn score(&mut self, model: &Model, d: usize, candidates: &[u32], wanted: impl Fn(usize) -> bool) -> Vec<f32> {
         let vector = &model.vectors[d];
         for &(term, weight) in vector {
             self.dense[term as usize] = weight;
         }
-        let mut scored: Vec<Related> = candidates
-            .into_iter()
-            .filter_map(|other| {
-                let e = other as usize;
-                // Summed in ascending term order over shared terms (the others add +0.0), so
-                // score(a, b) and score(b, a) are the same float.
-                let text: f32 = model.vectors[e].iter().map(|&(term, w)| self.dense[term as usize] * w).sum();
-                let score = text + model.tags.shared(d, e) + model.themes.shared(d, e);
-                (score > 0.0).then_some(Related { doc: e, score })
-            })
-            .collect();
+        model.tags.spread(d, &mut self.tags, true);
+        model.themes.spread(d, &mut self.themes, true);
+        let mut scores = vec![f32::NAN; candidates.len()];
+        let todo: Vec<usize> = (0..candidates.len()).filter(|&i| wanted(i)).collect();
+        let mut groups = todo.chunks_exact(4);
+        for group in &mut groups {
+            let lists = [0, 1, 2, 3].map(|j| model.vectors[candidates[group[j]] as usize].as_slice());
+            let texts = dot4(&self.dense, lists);
+            for (j, &i) in group.iter().enumerate() {
+                scores[i] = self.finish(model, candidates[i] as usize, texts[j]);
+            }
+        }
+        for &i in groups.remainder() {
+            let text = dot(&self.dense, &model.vectors[candidates[i] as usize]);
+            scores[i] = self.finish(model, candidates[i] as usize, text);
+        }
         for &(term, _) in vector {
             self.dense[term as usize] = 0.0;
         }
-        scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        scored.truncate(k);
-        scored
+        model.tags.spread(d, &mut self.tags, false);
+        model.themes.spread(d, &mut self.themes, false);
+        scores
+    }
+
+    /// The whole score from the text part: plus the shared tags, plus the shared themes.
+    fn finish(&self, model: &Model, e: usize, text: f32) -> f32 {
+        text + model.tags.shared_with(e, &self.tags) + model.themes.shared_with(e, &self.themes)
     }
 
     /// Up to `exact` candidates for article `d`, the best by partial score: the cosine over the
@@ -404,19 +589,22 @@ impl Scratch {
                 }
             }
         }
-        let mut candidates: Vec<(f32, u32)> = Vec::with_capacity(self.candidates.len());
-        for other in self.candidates.drain(..) {
+        // Best first as one integer: the partial score's bits (scores are never negative, so
+        // their bits sort as they do), inverted, above the article number.
+        let mut ranked: Vec<u64> = Vec::with_capacity(self.found);
+        for &other in &self.candidates[..self.found] {
             let i = other as usize;
             if i != d {
-                candidates.push((self.partial[i], other));
+                ranked.push((u64::from(!self.partial[i].to_bits()) << 32) | u64::from(other));
             }
             self.partial[i] = 0.0;
             self.is_candidate[i] = false;
         }
-        if candidates.len() > exact {
-            candidates.select_nth_unstable_by(exact - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            candidates.truncate(exact);
+        self.found = 0;
+        if ranked.len() > exact {
+            ranked.select_nth_unstable(exact - 1);
+            ranked.truncate(exact);
         }
-        candidates.into_iter().map(|(_, other)| other).collect()
+        ranked.into_iter().map(|key| key as u32).collect()
     }
 }

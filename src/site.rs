@@ -512,12 +512,18 @@ impl Site {
             // slug -> (folded key -> (spelling -> count)), pages
             type Group = (BTreeMap<String, BTreeMap<String, usize>>, Vec<usize>);
             let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            // The same term is written on many pages: its spelling, slug and key once each.
+            let mut known: std::collections::HashMap<&str, (String, String, String)> = Default::default();
             for (number, page) in self.pages.iter().enumerate() {
                 let Some(terms) = page.source.meta.taxonomies.get(&config.name) else { continue };
                 for term in terms {
-                    let written = crate::text::collapse_whitespace(term.trim());
-                    let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
-                    let slug = slugify(&spelling);
+                    let (spelling, slug, key) = known.entry(term.as_str()).or_insert_with(|| {
+                        let written = crate::text::collapse_whitespace(term.trim());
+                        let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                        let slug = slugify(&spelling);
+                        let key = term_key(&spelling);
+                        (spelling, slug, key)
+                    });
                     if slug.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             &page.source.display,
@@ -527,9 +533,23 @@ impl Site {
                         ));
                         continue;
                     }
-                    let group = groups.entry(slug).or_default();
-                    *group.0.entry(term_key(&spelling)).or_default().entry(spelling).or_default() += 1;
-                    if !group.1.contains(&number) {
+                    let group = match groups.get_mut(slug.as_str()) {
+                        Some(group) => group,
+                        None => groups.entry(slug.clone()).or_default(),
+                    };
+                    let spellings = match group.0.get_mut(key.as_str()) {
+                        Some(spellings) => spellings,
+                        None => group.0.entry(key.clone()).or_default(),
+                    };
+                    match spellings.get_mut(spelling.as_str()) {
+                        Some(count) => *count += 1,
+                        None => {
+                            spellings.insert(spelling.clone(), 1);
+                        }
+                    }
+                    // Pages come in order, so this page is the last one if it is there at all
+                    // (`contains` would make a term on many pages quadratic).
+                    if group.1.last() != Some(&number) {
                         group.1.push(number);
                     }
                 }
@@ -597,56 +617,68 @@ impl Site {
             .collect();
         let config = &self.config.topics;
         let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
-        let found: Vec<Vec<TopicLink>> = articles
+        // Slug and title keys of the themes, for front matter `themes:` to name them by.
+        let keys: Vec<(String, String)> =
+            self.topics.iter().map(|t| (term_key(&t.slug), term_key(self.pages[t.page].title()))).collect();
+        let find = |name: &str| {
+            let key = term_key(name);
+            keys.iter().position(|(slug, title)| *slug == key || *title == key)
+        };
+        let found: Vec<(Vec<TopicLink>, bool)> = articles
             .par_iter()
             .map(|&n| {
                 let page = &self.pages[n];
-                // Best qualifying section per theme.
-                let mut best: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
-                let mut any: BTreeMap<usize, (usize, topics::SectionScore, String)> = BTreeMap::new();
-                for (i, section) in page.rendered.sections.iter().enumerate() {
-                    let folded = topics::fold(&section.text);
-                    for score in matcher.score(&folded, config) {
-                        let keep = |slot: &Option<&(usize, topics::SectionScore, String)>| {
-                            slot.is_none_or(|(_, s, _)| score.score > s.score)
+                let folded: Vec<String> = page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
+                // Per theme: the best qualifying section, and the best section at all (the
+                // first of equal scores), as (section, score).
+                let mut best: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
+                let mut any: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
+                for (i, text) in folded.iter().enumerate() {
+                    for score in matcher.score(text, config) {
+                        let better = |slot: Option<&(usize, topics::SectionScore)>| {
+                            slot.is_none_or(|(_, s)| score.score > s.score)
                         };
-                        if topics::qualifies(&score, config) && keep(&best.get(&score.theme)) {
-                            best.insert(score.theme, (i, score.clone(), folded.clone()));
+                        if topics::qualifies(&score, config) && better(best.get(&score.theme)) {
+                            best.insert(score.theme, (i, score.clone()));
                         }
-                        if keep(&any.get(&score.theme)) {
-                            any.insert(score.theme, (i, score, folded.clone()));
+                        if better(any.get(&score.theme)) {
+                            any.insert(score.theme, (i, score));
                         }
                     }
                 }
                 let mut links: Vec<TopicLink> = best
                     .into_iter()
-                    .map(|(topic, (section, score, text))| TopicLink {
+                    .map(|(topic, (section, score))| TopicLink {
                         topic,
                         section: Some(section),
                         score: score.score,
-                        snippet: topics::snippet(&text, &score.spans),
+                        snippet: topics::snippet(&folded[section], &score.spans),
                         declared: false,
                     })
                     .collect();
+                let mut unknown = false;
                 for name in &page.source.meta.themes {
-                    let Some(topic) = self.find_topic(name) else { continue };
+                    let Some(topic) = find(name) else {
+                        unknown = true;
+                        continue;
+                    };
                     if links.iter().any(|l| l.topic == topic) {
                         links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
                         continue;
                     }
                     let (section, score, snippet) = match any.get(&topic) {
-                        Some((i, s, text)) => (Some(*i), s.score, topics::snippet(text, &s.spans)),
+                        Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
                         None => (None, 0.0, topics::snippet(&page.summary, &[])),
                     };
                     links.push(TopicLink { topic, section, score, snippet, declared: true });
                 }
                 links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-                links
+                (links, unknown)
             })
             .collect();
-        for (&n, links) in articles.iter().zip(found) {
-            for name in &self.pages[n].source.meta.themes {
-                if self.find_topic(name).is_none() {
+        for (&n, (links, unknown)) in articles.iter().zip(found) {
+            for name in self.pages[n].source.meta.themes.iter().filter(|_| unknown) {
+                if find(name).is_none() {
                     let known: Vec<&str> = self.topics.iter().map(|t| t.slug.as_str()).collect();
                     let (line, column) = self.pages[n].source.meta.themes_at;
                     let mut d = Diagnostic::error(
@@ -676,12 +708,6 @@ impl Site {
         }
     }
 
-    /// A topic theme by slug or title (case-insensitive).
-    fn find_topic(&self, name: &str) -> Option<usize> {
-        let key = term_key(name);
-        self.topics.iter().position(|t| term_key(&t.slug) == key || term_key(self.pages[t.page].title()) == key)
-    }
-
     /// Backlinks, and `#anchor`s that point at no heading. `by_path` maps site paths to pages.
     fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>) {
         let severity_broken = |d: Diagnostic, allow: bool| {
@@ -704,7 +730,8 @@ impl Site {
                     _ => (None, None),
                 };
                 let Some(target) = target else { continue };
-                if target != source && !backlinks[target].iter().any(|b| b.page == source) {
+                // Sources come in order: an earlier link from this page is the last backlink.
+                if target != source && backlinks[target].last().is_none_or(|b| b.page != source) {
                     backlinks[target].push(Backlink { page: source, context: link.context.clone() });
                 }
                 if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {

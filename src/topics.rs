@@ -11,7 +11,7 @@
 //!
 //! (In this code "theme" alone never means the visual theme of `themes/<name>/`.)
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::config::TopicsConfig;
 use crate::text::escape_html as escape;
@@ -86,7 +86,10 @@ impl Matcher {
             })
             .collect();
         let automaton = (!patterns.is_empty()).then(|| {
+            // A DFA: the phrases are few, and every section of every article passes through it.
             AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
                 .match_kind(MatchKind::LeftmostLongest)
                 .ascii_case_insensitive(true)
                 .build(&patterns)
@@ -122,7 +125,7 @@ impl Matcher {
                 }
             }
         }
-        let length = folded.chars().filter(|c| !c.is_whitespace()).count().max(config.min_chars).max(1);
+        let length = visible_chars(folded).max(config.min_chars).max(1);
         (0..self.themes)
             .filter(|&t| weight[t] > 0.0)
             .map(|t| SectionScore {
@@ -138,15 +141,66 @@ impl Matcher {
 /// The form of text the matcher reads: full-width letters and digits folded to ASCII (so
 /// `ＴＯ Ｂ` is `TO B`); Chinese punctuation such as `，` stays as written, since snippets show it.
 pub fn fold(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
+    let mut folded = String::with_capacity(text.len());
+    let mut rest = text;
+    // Every character folded is encoded starting with 0xEF (U+FFxx) or 0xE3 (U+3000), bytes
+    // that only ever start a character: copy the runs between them as they are.
+    while let Some(at) = rest.bytes().position(|b| b == 0xEF || b == 0xE3) {
+        folded.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        folded.push(match c {
             '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
             '\u{3000}' => ' ',
             c => c,
-        })
-        .collect()
+        });
+        rest = &rest[at + c.len_utf8()..];
+    }
+    folded.push_str(rest);
+    folded
+}
+
+/// The characters of `text` that are not whitespace.
+fn visible_chars(text: &str) -> usize {
+    let mut spaces = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        match b {
+            b'\t'..=b'\r' | b' ' => spaces += 1,
+            // The lead bytes of the other whitespace characters (U+0085, U+00A0, U+1680,
+            // U+2000–U+205F and U+3000).
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+                spaces += usize::from(text[i..].chars().next().is_some_and(char::is_whitespace))
+            }
+            _ => {}
+        }
+    }
+    text.chars().count() - spaces
+}
+
+/// Character indices of byte offsets, counted on from the previous offset asked about (or
+/// from the start when an offset comes before it).
+#[derive(Default)]
+struct CharCounter {
+    byte: usize,
+    chars: usize,
+}
+
+impl CharCounter {
+    /// How many characters of `text` start before byte `byte`.
+    fn index_of(&mut self, text: &str, byte: usize) -> usize {
+        let byte = byte.min(text.len());
+        if byte < self.byte {
+            *self = CharCounter::default();
+        }
+        self.chars += match text.get(self.byte..byte) {
+            Some(between) => between.chars().count(),
+            // Not a character boundary: count the bytes that start a character.
+            None => text.as_bytes()[self.byte..byte].iter().filter(|&&b| (b as i8) >= -0x40).count(),
+        };
+        self.byte = byte;
+        self.chars
+    }
 }
 
 /// Does a section score count for membership?
@@ -161,9 +215,8 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
     }
     // The window of SNIPPET_CHARS characters that holds the most matches: start it a little
     // before the match that begins the densest run.
-    let char_at: Vec<usize> = folded.char_indices().map(|(i, _)| i).collect();
-    let char_index = |byte: usize| char_at.partition_point(|&b| b < byte);
-    let starts: Vec<usize> = spans.iter().map(|&(s, _)| char_index(s)).collect();
+    let mut chars = CharCounter::default();
+    let starts: Vec<usize> = spans.iter().map(|&(s, _)| chars.index_of(folded, s)).collect();
     let mut best = (0, 0);
     let mut j = 0;
     for i in 0..starts.len() {
@@ -176,9 +229,13 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
     }
     let first = starts[best.0];
     let from_char = if first < 24 { 0 } else { first - 12 };
-    let to_char = (from_char + SNIPPET_CHARS).min(char_at.len());
-    let from = char_at.get(from_char).copied().unwrap_or(folded.len());
-    let to = char_at.get(to_char).copied().unwrap_or(folded.len());
+    // From the byte where the densest run starts, back to `from_char` and on by SNIPPET_CHARS.
+    let first_byte = spans[best.0].0.min(folded.len());
+    let from = match first - from_char {
+        0 => first_byte,
+        back => folded[..first_byte].char_indices().rev().nth(back - 1).map_or(0, |(i, _)| i),
+    };
+    let to = folded[from..].char_indices().nth(SNIPPET_CHARS).map_or(folded.len(), |(i, _)| from + i);
     let mut html = String::new();
     if from_char > 0 {
         html.push('…');

@@ -1,4 +1,5 @@
 use super::*;
+use std::cmp::Ordering;
 
 /// Docs with the given texts and nothing else.
 fn plain<'a>(texts: &[&'a str]) -> Vec<Doc<'a>> {

@@ -8,7 +8,9 @@
 //! (punctuation, spaces, other scripts) only separates tokens; zero-width characters are
 //! invisible and separate nothing.
 
-use crate::text::{fold_width, is_cjk, is_zero_width};
+#[cfg(doc)]
+use crate::text::fold_width;
+use crate::text::{is_cjk, is_zero_width};
 
 /// A CJK token as one integer: a unigram is its code point, a bigram `(a << 21) | b`. Code
 /// points stay below 2^21 and a bigram's first character is never NUL, so the two kinds never
@@ -28,7 +30,8 @@ pub(super) fn cjk_text(key: u64) -> String {
     if first == 0 { char_of(key).to_string() } else { [char_of(first), char_of(key & 0x1F_FFFF)].iter().collect() }
 }
 
-/// One document's distinct tokens and their counts, each list in ascending token order.
+/// One document's distinct tokens and their counts: the CJK keys in no particular order, the
+/// words in ascending order.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Counts {
     /// CJK keys ([`cjk_key`]) with their counts.
@@ -38,79 +41,192 @@ pub(super) struct Counts {
 }
 
 /// Counts the tokens of `text` plus those of `title`, each title token counting `title_boost`
-/// times.
+/// times; the CJK keys in ascending order.
+#[cfg(test)]
 pub(super) fn count(title: &str, text: &str, title_boost: usize) -> Counts {
-    let mut cjk = Vec::new();
-    let mut words = Vec::new();
-    scan(title, &mut cjk, &mut words);
-    let (title_cjk, title_words) = (cjk.len(), words.len());
-    for _ in 1..title_boost {
-        cjk.extend_from_within(..title_cjk);
-        words.extend_from_within(..title_words);
-    }
-    if title_boost == 0 {
-        cjk.clear();
-        words.clear();
-    }
-    scan(text, &mut cjk, &mut words);
-    Counts { cjk: run_lengths(cjk), words: run_lengths(words) }
+    let mut counts = Counter::default().count(title, text, title_boost);
+    counts.cjk.sort_unstable();
+    counts
 }
 
-/// Sorts `items` and turns runs of equal items into (item, how many).
-fn run_lengths<T: Ord>(mut items: Vec<T>) -> Vec<(T, u32)> {
-    items.sort_unstable();
-    let mut out: Vec<(T, u32)> = Vec::new();
-    for item in items {
-        match out.last_mut() {
-            Some((last, n)) if *last == item => *n = n.saturating_add(1),
-            _ => out.push((item, 1)),
+/// Counts tokens, reusing its memory from one document to the next.
+#[derive(Default)]
+pub(super) struct Counter {
+    cjk: KeyCounts,
+    /// The current document's words, one after the other, and each occurrence as (start, end,
+    /// count) in it.
+    words: String,
+    word_spans: Vec<(u32, u32, u32)>,
+    /// The word being read.
+    word: String,
+}
+
+impl Counter {
+    /// Counts the tokens of `text` plus those of `title`, each title token counting
+    /// `title_boost` times.
+    pub(super) fn count(&mut self, title: &str, text: &str, title_boost: usize) -> Counts {
+        if title_boost > 0 {
+            self.scan(title, u32::try_from(title_boost).unwrap_or(u32::MAX));
+        }
+        self.scan(text, 1);
+        let cjk = self.cjk.drain();
+        let words = &self.words;
+        self.word_spans
+            .sort_unstable_by(|a, b| words[a.0 as usize..a.1 as usize].cmp(&words[b.0 as usize..b.1 as usize]));
+        let mut counted: Vec<(Box<str>, u32)> = Vec::new();
+        for &(start, end, n) in &self.word_spans {
+            let word = &words[start as usize..end as usize];
+            match counted.last_mut() {
+                Some((last, count)) if **last == *word => *count = count.saturating_add(n),
+                _ => counted.push((word.into(), n)),
+            }
+        }
+        self.words.clear();
+        self.word_spans.clear();
+        Counts { cjk, words: counted }
+    }
+
+    /// Counts every token occurrence of `text` `n` times. The text is read as [`fold_width`]
+    /// would fold it, character by character.
+    fn scan(&mut self, text: &str, n: u32) {
+        // The current CJK run: its first character while it is one character long, then the last.
+        let mut run: Option<(char, usize)> = None;
+        for c in text.chars() {
+            // Han ideographs first: they are most of the text.
+            let cjk = ('\u{4E00}'..='\u{9FFF}').contains(&c);
+            let c = if cjk { c } else { fold_char(c) };
+            if !cjk && is_zero_width(c) {
+                continue;
+            }
+            if cjk || (u32::from(c) >= 0x1100 && is_cjk(c)) {
+                self.end_word(n);
+                run = match run {
+                    None => Some((c, 1)),
+                    Some((prev, len)) => {
+                        self.cjk.add(cjk_key(prev, Some(c)), n);
+                        Some((c, len + 1))
+                    }
+                };
+                continue;
+            }
+            if let Some((c, 1)) = run.take() {
+                self.cjk.add(cjk_key(c, None), n);
+            }
+            if c.is_ascii_alphanumeric() {
+                self.word.push(c.to_ascii_lowercase());
+            } else {
+                self.end_word(n);
+            }
+        }
+        if let Some((c, 1)) = run {
+            self.cjk.add(cjk_key(c, None), n);
+        }
+        self.end_word(n);
+    }
+
+    /// A Latin run just ended: keep it when it is longer than one character.
+    fn end_word(&mut self, n: u32) {
+        if self.word.len() > 1 {
+            let start = self.words.len() as u32;
+            self.words.push_str(&self.word);
+            self.word_spans.push((start, self.words.len() as u32, n));
+        }
+        self.word.clear();
+    }
+}
+
+/// One character as [`fold_width`] folds it.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// CJK keys and their counts (or term ids): an open-addressing hash table whose used slots are
+/// listed, so emptying it costs what filling it did.
+#[derive(Default)]
+pub(super) struct KeyCounts {
+    /// (key, count); [`KeyCounts::EMPTY`] marks a free slot. The length is a power of two.
+    slots: Vec<(u64, u32)>,
+    used: Vec<u32>,
+}
+
+impl KeyCounts {
+    /// Never a key: keys stay below 2^42.
+    const EMPTY: u64 = u64::MAX;
+
+    fn slot_of(&self, key: u64) -> usize {
+        let bits = self.slots.len().trailing_zeros();
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    /// Adds `n` to the count of `key`.
+    pub(super) fn add(&mut self, key: u64, n: u32) {
+        let slot = self.slot(key);
+        slot.1 = slot.1.saturating_add(n);
+    }
+
+    /// The value of `key`, if it has one.
+    pub(super) fn get(&self, key: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot_of(key);
+        loop {
+            match self.slots[i] {
+                (k, value) if k == key => return Some(value),
+                (k, _) if k == Self::EMPTY => return None,
+                _ => i = (i + 1) & mask,
+            }
         }
     }
-    out
-}
 
-/// Appends every token occurrence of `text` to `cjk` and `words`.
-fn scan(text: &str, cjk: &mut Vec<u64>, words: &mut Vec<Box<str>>) {
-    let folded = fold_width(text);
-    // The current CJK run: its first character while it is one character long, then the last.
-    let mut run: Option<(char, usize)> = None;
-    let mut word = String::new();
-    for c in folded.chars().filter(|&c| !is_zero_width(c)) {
-        if is_cjk(c) {
-            end_word(&mut word, words);
-            run = match run {
-                None => Some((c, 1)),
-                Some((prev, len)) => {
-                    cjk.push(cjk_key(prev, Some(c)));
-                    Some((c, len + 1))
-                }
-            };
-            continue;
+    /// Gives `key` the value `value`.
+    pub(super) fn insert(&mut self, key: u64, value: u32) {
+        self.slot(key).1 = value;
+    }
+
+    /// The slot of `key`, made (with value 0) if it has none.
+    fn slot(&mut self, key: u64) -> &mut (u64, u32) {
+        if (self.used.len() + 1) * 2 > self.slots.len() {
+            self.grow();
         }
-        end_run(run.take(), cjk);
-        if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
-        } else {
-            end_word(&mut word, words);
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot_of(key);
+        while self.slots[i].0 != key {
+            if self.slots[i].0 == Self::EMPTY {
+                self.slots[i] = (key, 0);
+                self.used.push(i as u32);
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        &mut self.slots[i]
+    }
+
+    fn grow(&mut self) {
+        let entries: Vec<(u64, u32)> = self.used.iter().map(|&i| self.slots[i as usize]).collect();
+        self.slots = vec![(Self::EMPTY, 0); (self.slots.len() * 2).max(1024)];
+        self.used.clear();
+        for (key, n) in entries {
+            self.insert(key, n);
         }
     }
-    end_run(run, cjk);
-    end_word(&mut word, words);
-}
 
-/// A CJK run just ended: a one-character run is its own token.
-fn end_run(run: Option<(char, usize)>, cjk: &mut Vec<u64>) {
-    if let Some((c, 1)) = run {
-        cjk.push(cjk_key(c, None));
+    /// The keys with their counts, in no particular order; the table is left empty.
+    fn drain(&mut self) -> Vec<(u64, u32)> {
+        let mut entries: Vec<(u64, u32)> = Vec::with_capacity(self.used.len());
+        for &i in &self.used {
+            let slot = &mut self.slots[i as usize];
+            entries.push(*slot);
+            *slot = (Self::EMPTY, 0);
+        }
+        self.used.clear();
+        entries
     }
-}
-
-/// A Latin run just ended: keep it when it is longer than one character.
-fn end_word(word: &mut String, words: &mut Vec<Box<str>>) {
-    if word.len() > 1 {
-        words.push(word.as_str().into());
-    }
-    word.clear();
 }
 
 #[cfg(test)]
