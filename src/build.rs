@@ -229,6 +229,7 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
     }
     clock.lap("config");
     let mut site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
+    return_freed_memory();
     // A build to disk hands back no model: what the templates do not read can go early.
     let release_text = matches!(target, Target::Disk(_));
     let copies = templates.map(|templates| {
