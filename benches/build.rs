@@ -4,7 +4,8 @@
 //! run of issue #7) and runs per measurement from `THEMATA_BENCH_RUNS` (default 3). For each size
 //! it writes a deterministic corpus (src/corpus.rs) beside the knowledge base's own themes and
 //! glossary, then runs the release binary's `themata build --timings`: cold builds (no previous
-//! output) and no-change rebuilds. It prints medians of wall time, CPU seconds (user + system, as
+//! output, each into a new folder) and no-change rebuilds. `THEMATA_BENCH_OUTPUT=/dev/shm` writes
+//! the outputs to a tmpfs, which separates the build's own cost from the disk's. It prints medians of wall time, CPU seconds (user + system, as
 //! `wait4` reports them for the child: they compare across a shared, noisy machine better than
 //! wall time), peak memory, pages per second and CPU per page, and each stage's wall and CPU
 //! time. The last table is the growth check: CPU per page of every stage at each size, relative
@@ -26,11 +27,13 @@ struct Run {
 /// Run the binary and measure it with `wait4`, which reports the child's own CPU time and peak
 /// resident memory.
 #[allow(clippy::zombie_processes)] // reaped by `wait4` below, which `Child::wait` cannot replace
-fn measure(root: &Path) -> Run {
+fn measure(root: &Path, output: &Path) -> Run {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_themata"))
         .args(["build", "--timings", "--root"])
         .arg(root)
+        .arg("--output-dir")
+        .arg(output)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .env("NO_COLOR", "1")
@@ -110,16 +113,18 @@ fn main() {
             themata::corpus::copy_dir(&repo.join(folder), &root.join(folder)).expect("copy");
         }
         themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
-        let public = root.join("public");
-        let cold: Vec<Run> = (0..runs)
-            .map(|_| {
-                if public.exists() {
-                    std::fs::remove_dir_all(&public).expect("clear the output");
-                }
-                measure(root)
-            })
-            .collect();
-        let rebuild: Vec<Run> = (0..runs).map(|_| measure(root)).collect();
+        // Each cold build writes a folder of its own: deleting the previous output just before
+        // would measure the file system (ext4 searches past recently freed inodes) rather than
+        // the build. THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
+        // takes the disk out of the measurement).
+        let outputs = match std::env::var_os("THEMATA_BENCH_OUTPUT") {
+            Some(dir) => tempfile::tempdir_in(dir).expect("output dir"),
+            None => tempfile::tempdir_in(root).expect("output dir"),
+        };
+        let cold: Vec<Run> = (0..runs).map(|i| measure(root, &outputs.path().join(format!("cold-{i}")))).collect();
+        let last = outputs.path().join(format!("cold-{}", runs - 1));
+        let rebuild: Vec<Run> = (0..runs).map(|_| measure(root, &last)).collect();
+        drop(outputs);
         for (label, all) in [("cold build", &cold), ("no-change rebuild", &rebuild)] {
             let run = summarize(all);
             println!(

@@ -229,9 +229,12 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
     }
     clock.lap("config");
     let mut site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
-    return_freed_memory();
-    // A build to disk hands back no model: what the templates do not read can go early.
+    // A build to disk hands back no model: what the later stages do not read can go early.
     let release_text = matches!(target, Target::Disk(_));
+    if release_text {
+        site.release_text(false);
+    }
+    return_freed_memory();
     let copies = templates.map(|templates| {
         // A build that has failed already still renders, to report every template problem, but
         // writes nothing.
@@ -264,7 +267,7 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
             diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, failure));
         }
         if release_text {
-            site.release_text();
+            site.release_text(true);
             return_freed_memory();
         }
         clock.lap("search");
@@ -287,7 +290,7 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
 /// arenas of the threads that freed it, where the next stage's allocations (other sizes, other
 /// threads) often cannot use it: without this, the search stage's working memory stays counted
 /// through the render.
-fn return_freed_memory() {
+pub(crate) fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory of the allocator; it has no preconditions.
     unsafe {

@@ -979,7 +979,13 @@ pub struct Listed {
 /// deterministic order.
 pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<Listed>, Vec<Diagnostic>) {
     templates.next_generation();
-    let views = Views::new(site, templates.caching.load(std::sync::atomic::Ordering::Relaxed)).with_entries();
+    let views = Views::new(site, templates.caching.load(std::sync::atomic::Ordering::Relaxed));
+    // The graph page first and alone: it holds the whole graph and its JSON for a moment (a
+    // gigabyte at 100,000 articles), which should not come on top of the listing entries and
+    // the pages in flight.
+    let graph = render_job(&views, templates, &Job::Graph, sink);
+    crate::build::return_freed_memory();
+    let views = views.with_entries();
     let mut jobs: Vec<Job> = Vec::new();
     for (number, page) in site.pages.iter().enumerate() {
         if Some(number) == site.home || Some(number) == site.topics_section {
@@ -1008,7 +1014,6 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
             jobs.extend((0..pager_count(term.pages.len(), per_page)).map(|i| Job::Term(t, n, i)));
         }
     }
-    jobs.push(Job::Graph);
     jobs.push(Job::NotFound);
     if templates.has("search.html") {
         jobs.push(Job::Search);
@@ -1027,7 +1032,7 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
         .collect();
     let mut listed = Vec::new();
     let mut problems = Vec::new();
-    for result in results {
+    for result in std::iter::once(graph).chain(results) {
         match result {
             Ok(mut out) => listed.append(&mut out),
             Err(problem) => problems.push(problem),

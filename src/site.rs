@@ -304,16 +304,19 @@ impl Site {
         site
     }
 
-    /// Release the text the graph and search stages read (each page's plain text and its
-    /// sections' text) wherever this model holds the only reference to it. Templates do not
-    /// read it: a one-off build calls this once the search index is made, so that the largest
-    /// part of the model is not held through the render.
-    pub fn release_text(&mut self) {
+    /// Release text that later stages do not read, wherever this model holds the only
+    /// reference to it: each page's plain text once the graph is made (the search index reads
+    /// sections), and with `sections` the sections' text too once the index is made (templates
+    /// read neither). A build to disk calls this so that the largest part of the model is not
+    /// held through the stages after it.
+    pub fn release_text(&mut self, sections: bool) {
         self.pages.par_iter_mut().for_each(|page| {
             if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
                 rendered.plain_text = String::new();
-                for section in &mut rendered.sections {
-                    section.text = String::new();
+                if sections {
+                    for section in &mut rendered.sections {
+                        section.text = String::new();
+                    }
                 }
             }
         });
