@@ -336,13 +336,19 @@ fn articles_show_their_most_related_articles() {
     assert!(!related.contains(&"大模型产品的冷启动".to_string()), "never itself");
 }
 
+/// The themed site with `extra` more articles that all join the skills theme.
+fn themed_site_with(extra: usize) -> Site {
+    let mut site = themed_site();
+    for n in 0..extra {
+        let body = format!("外围技能正在被 AI 取代，写 PRD 的外围技能更是如此。第{n}篇。");
+        site = site.page(&format!("articles/p{n:03}.md"), &page(&format!("篇{n:03}"), "2024-02-01", "AI", &body));
+    }
+    site
+}
+
 #[test]
 fn a_long_theme_is_split_into_pager_pages() {
-    let mut site = themed_site();
-    for n in 0..23 {
-        let body = format!("外围技能正在被 AI 取代，写 PRD 的外围技能更是如此。第{n}篇。");
-        site = site.page(&format!("articles/p{n:02}.md"), &page(&format!("篇{n:02}"), "2024-02-01", "AI", &body));
-    }
+    let site = themed_site_with(23);
     let run = site.build_ok();
     let first = run.html("themes/skills/index.html");
     assert_eq!(first.text(".page-count"), "24 篇相关文章");
@@ -383,11 +389,7 @@ fn a_glossary_entry_lists_the_newest_fifty_mentions_and_counts_the_rest() {
 
 #[test]
 fn a_theme_lists_its_best_two_hundred_and_sends_the_rest_to_search() {
-    let mut site = themed_site();
-    for n in 0..205 {
-        let body = format!("外围技能正在被 AI 取代，写 PRD 的外围技能更是如此。第{n}篇。");
-        site = site.page(&format!("articles/p{n:03}.md"), &page(&format!("篇{n:03}"), "2024-02-01", "AI", &body));
-    }
+    let site = themed_site_with(205);
     let run = site.build_ok();
     let first = run.html("themes/skills/index.html");
     assert_eq!(first.text(".page-count"), "206 篇相关文章");

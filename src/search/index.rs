@@ -744,8 +744,23 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
     PartEntries { text, entries }
 }
 
+/// `items` separated by commas between `open` and `close`: a JSON object or array of parts
+/// that are JSON already.
+fn join(open: u8, items: &[&[u8]], close: u8) -> Vec<u8> {
+    let mut text = Vec::with_capacity(items.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+    text.push(open);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        text.extend_from_slice(item);
+    }
+    text.push(close);
+    text
+}
+
 /// Writes the search index of `site`: `search/index.json`, `search/t/<shard>.json` and
-/// `search/d/<shard>.json`, as the spec describes.
+/// `search/d/<shard>.json`, as the spec describes; the files sorted by path.
 pub fn build_index(site: &Site) -> Vec<OutputFile> {
     let files = std::sync::Mutex::new(Vec::new());
     write_index(site, &|file| files.lock().unwrap_or_else(|e| e.into_inner()).push(file));
@@ -848,16 +863,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
     }
     by_shard.into_par_iter().enumerate().for_each(|(n, mut list)| {
         list.sort_unstable();
-        let mut text = Vec::with_capacity(list.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
-        text.push(b'{');
-        for (i, entry) in list.iter().enumerate() {
-            if i > 0 {
-                text.push(b',');
-            }
-            text.extend_from_slice(entry);
-        }
-        text.push(b'}');
-        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: text.into() });
+        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: join(b'{', &list, b'}').into() });
     });
     drop(parts);
 
@@ -875,16 +881,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
     let doc_bytes: usize = stored.iter().map(|d| d.len() + 1).sum();
     let doc_shard_size = if stored.is_empty() { 1 } else { (DOC_SHARD_BYTES * stored.len() / doc_bytes).max(1) };
     stored.par_chunks(doc_shard_size).enumerate().for_each(|(n, chunk)| {
-        let mut text = Vec::with_capacity(chunk.iter().map(|d| d.len() + 1).sum::<usize>() + 1);
-        text.push(b'[');
-        for (i, doc) in chunk.iter().enumerate() {
-            if i > 0 {
-                text.push(b',');
-            }
-            text.extend_from_slice(doc);
-        }
-        text.push(b']');
-        put(OutputFile { path: format!("search/d/{n}.json"), bytes: text.into() });
+        put(OutputFile { path: format!("search/d/{n}.json"), bytes: join(b'[', chunk, b']').into() });
     });
 
     let manifest = Manifest {
