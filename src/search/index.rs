@@ -6,7 +6,8 @@
 //! 1. Pages are split into contiguous chunks. A chunk tokenises its sections, gives each
 //!    token a small integer (most tokens are packed into a `u64` key, so no string is hashed
 //!    or allocated per token), counts each document's distinct tokens, writes the stored
-//!    documents as JSON, and sorts the postings it found by partition of the token hash.
+//!    documents as JSON, and files the postings it found (4 bytes each) under the partition
+//!    of the token hash.
 //! 2. Each partition merges the chunks' tokens of that partition, orders their postings by
 //!    token with a counting sort (document order is kept because chunks and documents are
 //!    visited in order) and writes every entry's JSON once.
