@@ -52,13 +52,13 @@ fn measure(root: &Path, output: &Path) -> Run {
     let text = reader.join().unwrap();
     assert!(status == 0, "the build failed:\n{text}");
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    // `--timings` lines: "  stage   <wall> ms   <cpu> ms   <peak> MB".
+    // `--timings` lines: "  stage   <wall> ms   <cpu> ms   <peak> MB   <after> MB".
     let stages = text
         .lines()
         .filter_map(|line| {
             let parts: Vec<&str> = line.split_whitespace().collect();
             match parts.as_slice() {
-                [stage, wall, "ms", cpu, "ms", _, "MB"] => {
+                [stage, wall, "ms", cpu, "ms", _, "MB", _, "MB"] => {
                     Some((stage.to_string(), wall.parse().ok()?, cpu.parse().ok()?))
                 }
                 _ => None,

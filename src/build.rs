@@ -58,6 +58,17 @@ pub struct Lap {
     pub cpu: Duration,
     /// The process's peak resident memory so far, in bytes.
     pub peak: u64,
+    /// Resident memory when the stage ended, in bytes (0 where the system does not say).
+    pub resident: u64,
+}
+
+/// Resident memory of this process now, in bytes (Linux: `/proc/self/statm`), else 0.
+fn resident() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page_size).unwrap_or(4096)
 }
 
 /// Time per stage, for `--timings` and the benchmark: each lap ends the stage named.
@@ -89,7 +100,14 @@ impl Clock {
     pub fn lap(&mut self, stage: &'static str) {
         let (cpu, peak) = usage();
         let now = (Instant::now(), cpu);
-        self.timings.push(Lap { stage, wall: now.0 - self.last.0, cpu: now.1.saturating_sub(self.last.1), peak });
+        let resident = resident();
+        self.timings.push(Lap {
+            stage,
+            wall: now.0 - self.last.0,
+            cpu: now.1.saturating_sub(self.last.1),
+            peak,
+            resident,
+        });
         self.last = now;
     }
 

@@ -230,11 +230,18 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
                 eprintln!("{}", report.render(diagnostic));
             }
             if timings {
-                eprintln!("  {:<10} {:>10} {:>10} {:>10}", "stage", "wall", "cpu", "peak mem");
+                eprintln!("  {:<10} {:>10} {:>10} {:>10} {:>10}", "stage", "wall", "cpu", "peak mem", "after");
                 for lap in &built.timings {
                     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-                    let mb = lap.peak as f64 / (1024.0 * 1024.0);
-                    eprintln!("  {:<10} {:>7.1} ms {:>7.1} ms {:>7.0} MB", lap.stage, ms(lap.wall), ms(lap.cpu), mb);
+                    let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+                    eprintln!(
+                        "  {:<10} {:>7.1} ms {:>7.1} ms {:>7.0} MB {:>7.0} MB",
+                        lap.stage,
+                        ms(lap.wall),
+                        ms(lap.cpu),
+                        mb(lap.peak),
+                        mb(lap.resident)
+                    );
                 }
             }
             let stages: Vec<String> = built
