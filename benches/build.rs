@@ -108,11 +108,7 @@ fn main() {
     for &n in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
-        std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
-        for folder in ["themes", "content/themes", "content/glossary"] {
-            themata::corpus::copy_dir(&repo.join(folder), &root.join(folder)).expect("copy");
-        }
-        themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
+        themata::corpus::bench_site(repo, root, n, 42).expect("write the site");
         // Each cold build writes a folder of its own: deleting the previous output just before
         // would measure the file system (ext4 searches past recently freed inodes) rather than
         // the build. THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm

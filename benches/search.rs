@@ -79,11 +79,7 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    std::fs::write(root.join("site.toml"), std::fs::read_to_string(repo.join("site.toml")).unwrap()).unwrap();
-    themata::corpus::copy_dir(&repo.join("themes"), &root.join("themes")).expect("copy");
-    themata::corpus::copy_dir(&repo.join("content/themes"), &root.join("content/themes")).expect("copy");
-    themata::corpus::copy_dir(&repo.join("content/glossary"), &root.join("content/glossary")).expect("copy");
-    themata::corpus::write(&root.join("content/articles"), n, 42).expect("corpus");
+    themata::corpus::bench_site(repo, root, n, 42).expect("write the site");
     println!("site: {n} generated articles, the knowledge base's themes and glossary");
 
     let options = BuildOptions { root: root.to_path_buf(), ..BuildOptions::default() };

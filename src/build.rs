@@ -275,15 +275,16 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         };
         // The search index first: it is the last reader of the pages' text, which a build to
         // disk then releases before the templates run.
-        let failures = std::sync::Mutex::new(Vec::new());
-        crate::search::write_index(&site, &|file| {
+        // Files the sink refuses (from any thread), reported once the stage is done.
+        let refused = std::sync::Mutex::new(Vec::new());
+        let output_dir = site.config.output_dir.clone();
+        let put = |file: OutputFile| {
             if let Err(e) = sink.put(file) {
-                failures.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
+                let problem = Diagnostic::error(&output_dir, 0, 0, e.to_string());
+                refused.lock().unwrap_or_else(|e| e.into_inner()).push(problem);
             }
-        });
-        for failure in failures.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, failure));
-        }
+        };
+        crate::search::write_index(&site, &put);
         if release_text {
             site.release_text(true);
             return_freed_memory();
@@ -292,11 +293,8 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         let (listed, mut problems) = render::render_site(&site, &templates, sink);
         diagnostics.append(&mut problems);
         clock.lap("templates");
-        for file in extra_files(&site, &listed, &mut diagnostics) {
-            if let Err(e) = sink.put(file) {
-                diagnostics.push(Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()));
-            }
-        }
+        extra_files(&site, &listed, &mut diagnostics).into_iter().for_each(put);
+        diagnostics.append(&mut refused.into_inner().unwrap_or_else(|e| e.into_inner()));
         let copies = static_copies(&site, &templates, &mut diagnostics);
         clock.lap("feeds");
         copies

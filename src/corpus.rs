@@ -291,6 +291,16 @@ pub fn write(content_dir: &Path, count: usize, seed: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// A whole site for benchmarks in `root`: the knowledge base's `site.toml`, visual themes, topic
+/// themes and glossary from `repo`, and `count` generated articles under `content/articles`.
+pub fn bench_site(repo: &Path, root: &Path, count: usize, seed: u64) -> io::Result<()> {
+    std::fs::write(root.join("site.toml"), std::fs::read(repo.join("site.toml"))?)?;
+    for folder in ["themes", "content/themes", "content/glossary"] {
+        copy_dir(&repo.join(folder), &root.join(folder))?;
+    }
+    write(&root.join("content/articles"), count, seed)
+}
+
 /// Copy a folder tree (a benchmark site's theme and themes), creating folders as needed.
 pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
     for entry in walkdir::WalkDir::new(from) {

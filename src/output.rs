@@ -232,14 +232,6 @@ impl Drop for Staging {
     }
 }
 
-/// Write `files` and `copies` as the new content of `output` in one go.
-pub fn write(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), WriteError> {
-    let staging = Staging::create(output)?;
-    files.par_iter().try_for_each(|file| staging.put(file.clone()))?;
-    staging.copy(copies)?;
-    staging.commit()
-}
-
 /// Remove a folder and everything in it, its subfolders in parallel.
 fn remove_tree(dir: &Path) -> io::Result<()> {
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
@@ -288,6 +280,14 @@ fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Write `files` as the new content of `output` in one go.
+    fn write(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), WriteError> {
+        let staging = Staging::create(output)?;
+        files.iter().try_for_each(|file| staging.put(file.clone()))?;
+        staging.copy(copies)?;
+        staging.commit()
+    }
 
     #[test]
     fn only_plain_relative_paths_are_safe() {

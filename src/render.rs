@@ -804,7 +804,7 @@ impl<'a> Views<'a> {
             content: &page.rendered.html,
             permalink: self.url(&page.path),
             count: topic.members.len(),
-            listed: topic.members.len().min(TOPIC_LISTED),
+            listed: listed_members(topic),
             search_url: format!("{}?theme={}", self.url("/search/"), crate::index::encode_query_value(&topic.slug)),
         };
         let members: Vec<Shared> = topic.members[range]
@@ -995,7 +995,7 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
             jobs.extend((0..pager_count(page.pages.len(), per_page)).map(|i| Job::Section(number, i)));
         } else if let Some(topic) = site.topics.iter().position(|t| t.page == number) {
             let per_page = topic_page_size(site, number);
-            let listed = site.topics[topic].members.len().min(TOPIC_LISTED);
+            let listed = listed_members(&site.topics[topic]);
             jobs.extend((0..pager_count(listed, per_page)).map(|i| Job::Topic(number, topic, i)));
         } else {
             jobs.push(Job::Page(number));
@@ -1064,6 +1064,11 @@ const TOPIC_PAGE_SIZE: usize = 20;
 /// finds them all. Past a few hundred, a ranked list stops being read and only costs pages.
 const TOPIC_LISTED: usize = 200;
 
+/// How many of a topic theme's members its pages list.
+fn listed_members(topic: &crate::site::Topic) -> usize {
+    topic.members.len().min(TOPIC_LISTED)
+}
+
 /// One unit of rendering work: a page, or one pager page of a listing.
 enum Job {
     Page(usize),
@@ -1108,7 +1113,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
         Job::Topic(number, topic, i) => {
             let page = &site.pages[number];
             let per_page = topic_page_size(site, number);
-            let members = site.topics[topic].members.len().min(TOPIC_LISTED);
+            let members = listed_members(&site.topics[topic]);
             let (path, paginator) = views.pager(&page.path, members, per_page, i, &[]);
             let mut context = views.globals(&path);
             context.insert("page", &views.page(number, i == 0));

@@ -15,11 +15,17 @@ use support::Site;
 /// `expected` among its messages.
 fn fails_with(text: &str, expected: &str) -> String {
     let site = Site::new().page("articles/bad.md", text);
+    let run = site_fails_with(&site, expected);
+    assert!(!run.out.exists(), "a failed first build must not create the output folder");
+    run.stderr
+}
+
+/// Build `site`, which must fail with `expected` among its messages.
+fn site_fails_with(site: &Site, expected: &str) -> support::Run {
     let run = site.build();
     assert_eq!(run.code, 1, "expected failure, got:\n{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains(expected), "expected\n{expected}\nin\n{}", run.stderr);
-    assert!(!run.out.exists(), "a failed first build must not create the output folder");
-    run.stderr
+    run
 }
 
 /// Write raw bytes (not necessarily UTF-8) under the site.
@@ -69,14 +75,9 @@ fn duplicate_url_from_a_page_and_a_section() {
     let site = Site::new()
         .page("articles/x.md", "---\ntitle: 页面\n---\n正文\n")
         .page("articles/x/_index.md", "---\ntitle: 栏目\n---\n");
-    let run = site.build();
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "error: content/articles/x/_index.md and content/articles/x.md both map to the URL /articles/x/; rename one or give it a different `slug:`\n --> content/articles/x.md\n"
-        ),
-        "{}",
-        run.stderr
+    site_fails_with(
+        &site,
+        "error: content/articles/x/_index.md and content/articles/x.md both map to the URL /articles/x/; rename one or give it a different `slug:`\n --> content/articles/x.md\n",
     );
 }
 
@@ -85,14 +86,9 @@ fn duplicate_url_from_an_alias() {
     let site = Site::new()
         .page("articles/x.md", "---\ntitle: 页面\n---\n正文\n")
         .page("articles/al.md", "---\ntitle: 别名\naliases: [\"/articles/x/\"]\n---\n正文\n");
-    let run = site.build();
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "error: alias /articles/x/ would overwrite another page of the site\n --> content/articles/al.md\n"
-        ),
-        "{}",
-        run.stderr
+    site_fails_with(
+        &site,
+        "error: alias /articles/x/ would overwrite another page of the site\n --> content/articles/al.md\n",
     );
 }
 
@@ -143,14 +139,9 @@ fn template_path_climbing_out_is_refused_at_its_line() {
 fn file_that_is_not_utf8() {
     let site = Site::new();
     write_bytes(&site, "content/articles/latin1.md", b"---\ntitle: caf\xe9\n---\nbody\n");
-    let run = site.build();
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "error: file is not valid UTF-8 text\n --> content/articles/latin1.md:2:11\n  |\n2 | title: caf\u{fffd}\n  |           ^\n"
-        ),
-        "{}",
-        run.stderr
+    site_fails_with(
+        &site,
+        "error: file is not valid UTF-8 text\n --> content/articles/latin1.md:2:11\n  |\n2 | title: caf\u{fffd}\n  |           ^\n",
     );
 }
 
@@ -191,9 +182,7 @@ fn lone_cr_line_ends_are_line_ends() {
 #[test]
 fn lone_cr_errors_count_lines_as_an_editor_does() {
     let site = Site::new().page("articles/cr.md", "---\rtitle: 老式换行\rdate: 2024-1-2\r---\r正文\r");
-    let run = site.build();
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains(" --> content/articles/cr.md:3:7\n  |\n3 | date: 2024-1-2\n"), "{}", run.stderr);
+    site_fails_with(&site, " --> content/articles/cr.md:3:7\n  |\n3 | date: 2024-1-2\n");
 }
 
 #[test]
@@ -411,11 +400,7 @@ fn glossary_term_inside_a_longer_term_longest_wins() {
         .page("articles/a.md", "---\ntitle: 文章\n---\n大语言模型不同于一般的语言模型。\n");
     let run = site.build_ok();
     let doc = run.html("articles/a/index.html");
-    let links: Vec<(String, String)> = doc
-        .texts(".article-body a.glossary-link")
-        .into_iter()
-        .zip(doc.attrs(".article-body a.glossary-link", "href"))
-        .collect();
+    let links = doc.links(".article-body a.glossary-link");
     assert_eq!(
         links,
         [

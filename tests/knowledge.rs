@@ -251,11 +251,7 @@ fn the_first_mention_of_a_glossary_term_links_to_it() {
     let site = glossary_site();
     let run = site.build_ok();
     let doc = run.html("articles/a/index.html");
-    let links: Vec<(String, String)> = doc
-        .texts(".article-body a.glossary-link")
-        .into_iter()
-        .zip(doc.attrs(".article-body a.glossary-link", "href"))
-        .collect();
+    let links = doc.links(".article-body a.glossary-link");
     assert_eq!(
         links,
         [

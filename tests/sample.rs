@@ -2,19 +2,7 @@
 //! `../shared/`, built as they are, checked on the article pages a reader gets.
 
 mod support;
-use support::{Site, copy_dir, shared};
-
-/// The sample and the seed under `content/`, as a writer would drop them in.
-fn sample_site() -> Site {
-    let site = Site::new().page("_index.md", "---\ntitle: 首页\n---\n");
-    copy_dir(&shared().join("corpus-sample"), &site.root().join("content/sample"));
-    std::fs::remove_file(site.root().join("content/sample/README.md")).unwrap();
-    site.write(
-        "content/seed/ai-era-product-managers.md",
-        &std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap(),
-    );
-    site
-}
+use support::{sample_site, shared};
 
 /// Every sample file as (path under content/, its text).
 fn sources() -> Vec<(String, String)> {

@@ -2,7 +2,7 @@
 //! through the reference engine over the files written under `public/search/`.
 
 mod support;
-use support::{Run, Site, copy_dir, shared};
+use support::{Run, Site, sample_site};
 
 use themata::search::{Hit, normalize, query_tokens, search, tokens};
 
@@ -248,17 +248,6 @@ fn a_query_fetches_the_manifest_its_token_shards_and_the_doc_shards_it_shows() {
 }
 
 // ---- golden set over the real sample -------------------------------------------------------
-
-fn sample_site() -> Site {
-    let site = Site::new().page("_index.md", "---\ntitle: 首页\n---\n");
-    copy_dir(&shared().join("corpus-sample"), &site.root().join("content/sample"));
-    std::fs::remove_file(site.root().join("content/sample/README.md")).unwrap();
-    site.write(
-        "content/seed/ai-era-product-managers.md",
-        &std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap(),
-    );
-    site
-}
 
 /// Query, then the articles (by a part of their path) of which at least one must be in the
 /// top three pages.

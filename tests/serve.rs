@@ -5,38 +5,35 @@
 mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::Site;
 
-/// A running `themata serve`.
+/// A running `themata serve` (killed when dropped).
 struct Server {
-    child: Child,
+    _process: support::browser::Proc,
     port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Server {
     fn start(site: &Site) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_themata"))
-            .args(["serve", "--port", "0", "--root"])
-            .arg(site.root())
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start themata serve");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines.next().expect("serve prints its address").unwrap();
-        let port = line.rsplit(':').next().unwrap().split('/').next().unwrap().parse().expect(&line);
-        Server { child, port }
+        let (process, port) = support::browser::serve_port(site);
+        Server { _process: process, port }
+    }
+
+    /// The live-reload event stream, once its headers have arrived.
+    fn events(&self) -> BufReader<TcpStream> {
+        let mut events = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        write!(events, "GET /__themata/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut events = BufReader::new(events);
+        loop {
+            let mut line = String::new();
+            events.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                return events;
+            }
+        }
     }
 
     /// (status, headers, body) of a request.
@@ -132,17 +129,7 @@ fn edits_show_up_and_errors_keep_the_last_good_site() {
     assert!(server.get("/articles/a/").contains("第一版正文"));
 
     // Listen for live-reload events.
-    let mut events = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(events, "GET /__themata/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-    let mut events = BufReader::new(events);
-    loop {
-        let mut line = String::new();
-        events.read_line(&mut line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-    }
+    let mut events = server.events();
     let mut next_event = move || -> (String, String) {
         let mut name = String::new();
         let mut data = String::new();
@@ -199,18 +186,8 @@ fn edits_show_up_and_errors_keep_the_last_good_site() {
 fn stylesheet_changes_are_swapped_without_a_reload() {
     let site = site().file("static/extra.css", "body { color: black }\n");
     let server = Server::start(&site);
-    let mut events = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(events, "GET /__themata/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-    let mut events = BufReader::new(events);
     // The stream is open once its headers have arrived; only then is the change made.
-    loop {
-        let mut line = String::new();
-        events.read_line(&mut line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-    }
+    let mut events = server.events();
     site.write("static/extra.css", "body { color: navy }\n");
     let mut text = String::new();
     let started = Instant::now();

@@ -196,6 +196,12 @@ impl Browser {
 
 /// `themata serve --port 0` on the site; its base URL.
 pub fn serve(site: &Site) -> (Proc, String) {
+    let (server, port) = serve_port(site);
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// `themata serve --port 0` on the site; the port it took.
+pub fn serve_port(site: &Site) -> (Proc, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_themata"))
         .args(["serve", "--port", "0", "--root"])
         .arg(site.root())
@@ -207,7 +213,7 @@ pub fn serve(site: &Site) -> (Proc, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let line = lines.next().expect("serve prints its address").unwrap();
     let port: u16 = line.rsplit(':').next().unwrap().split('/').next().unwrap().parse().expect(&line);
-    (Proc(child), format!("http://127.0.0.1:{port}"))
+    (Proc(child), port)
 }
 
 impl Browser {

@@ -161,6 +161,11 @@ impl Doc {
         self.0.select(&selector).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
     }
 
+    /// (text, href) of every link matching `css`.
+    pub fn links(&self, css: &str) -> Vec<(String, String)> {
+        self.texts(css).into_iter().zip(self.attrs(css, "href")).collect()
+    }
+
     pub fn count(&self, css: &str) -> usize {
         self.0.select(&Selector::parse(css).unwrap()).count()
     }
@@ -169,6 +174,18 @@ impl Doc {
         let selector = Selector::parse(css).unwrap();
         self.0.select(&selector).map(|e| e.inner_html()).collect::<Vec<_>>().join("\n")
     }
+}
+
+/// The 44-article sample and the seed under `content/`, as a writer would drop them in.
+pub fn sample_site() -> Site {
+    let site = Site::new().page("_index.md", "---\ntitle: 首页\n---\n");
+    copy_dir(&shared().join("corpus-sample"), &site.root().join("content/sample"));
+    std::fs::remove_file(site.root().join("content/sample/README.md")).unwrap();
+    site.write(
+        "content/seed/ai-era-product-managers.md",
+        &std::fs::read_to_string(shared().join("seed/ai-era-product-managers.md")).unwrap(),
+    );
+    site
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
