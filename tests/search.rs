@@ -171,6 +171,23 @@ fn the_files_follow_the_format() {
     assert_eq!(all[b2b as usize + 1]["u"], "/articles/b2b/#对比");
 }
 
+#[test]
+fn doc_shards_hold_d_documents_each_and_average_four_to_eight_kilobytes() {
+    // Real articles: the shard size D is estimated before the documents are written.
+    let site = sample_site();
+    let run = site.build_ok();
+    let manifest: serde_json::Value = serde_json::from_str(&run.read("search/index.json")).unwrap();
+    let (docs, size) = (manifest["docs"].as_u64().unwrap(), manifest["doc_shard_size"].as_u64().unwrap());
+    let shards: Vec<String> = (0..docs.div_ceil(size)).map(|n| run.read(&format!("search/d/{n}.json"))).collect();
+    for (n, shard) in shards.iter().enumerate() {
+        let held = serde_json::from_str::<Vec<serde_json::Value>>(shard).unwrap().len() as u64;
+        let expected = if n as u64 + 1 == docs.div_ceil(size) { docs - n as u64 * size } else { size };
+        assert_eq!(held, expected, "shard {n}");
+    }
+    let mean = shards.iter().map(String::len).sum::<usize>() / shards.len();
+    assert!((4 * 1024..=8 * 1024).contains(&mean), "{docs} documents, D = {size}, mean shard {mean} bytes");
+}
+
 // ---- escaping ------------------------------------------------------------------------------
 
 #[test]

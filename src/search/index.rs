@@ -11,7 +11,13 @@
 //! 2. Each partition merges the chunks' tokens of that partition, orders their postings by
 //!    token with a counting sort (document order is kept because chunks and documents are
 //!    visited in order) and writes every entry's JSON once.
-//! 3. The entries are grouped into token shards and the documents into doc shards.
+//! 3. The entries are grouped into token shards.
+//!
+//! The documents' JSON goes out in doc shards during the first pass: the shard size D comes
+//! from an estimate of each document's bytes made before it, so a chunk writes every shard
+//! that lies wholly inside it at once and keeps only the pieces of the shards it shares with
+//! its neighbours. Each partition frees its postings as soon as its entries are written, so
+//! the index never holds all the stored text and all the postings at once.
 //!
 //! The JSON is written by hand with exactly serde_json's escaping plus the format's `\u003c`
 //! escapes; the output is the same bytes a straightforward serde_json writer gives.
@@ -25,9 +31,10 @@ use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, e
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
 
-/// Target size of a token shard (the spec allows 8–32 KB) and of a doc shard (4–8 KB).
+/// Target size of a token shard (the spec allows 8–32 KB) and of a doc shard (4–8 KB; D is
+/// rounded down, so doc shards average a little under this).
 const TOKEN_SHARD_BYTES: usize = 16 * 1024;
-const DOC_SHARD_BYTES: usize = 6 * 1024;
+const DOC_SHARD_BYTES: usize = 7 * 1024;
 /// Weight added to a token found in the page title, the section heading, a tag name.
 const TITLE_BOOST: u32 = 10;
 const HEADING_BOOST: u32 = 5;
@@ -256,10 +263,60 @@ const _: () = assert!(PARTITIONS <= 64, "the partitions a document touches are a
 
 /// The first pass over a contiguous run of pages.
 struct Chunk {
-    /// The stored documents' JSON, one after another; document n ends at `ends[n]`.
-    stored: Vec<u8>,
-    ends: Vec<usize>,
     parts: Vec<ChunkPart>,
+    /// The stored documents of the doc shards this chunk shares with its neighbours: (shard,
+    /// the documents' JSON joined by commas), in document order.
+    pieces: Vec<(usize, Vec<u8>)>,
+}
+
+/// Where a chunk's stored documents go: whole doc shards straight to the output, the first
+/// and last (which may continue in the neighbouring chunks) into [`Chunk::pieces`].
+struct DocShards<'a> {
+    /// D, and the number of documents in the site.
+    size: usize,
+    docs: usize,
+    /// The first document of this chunk, and the last one written.
+    first: usize,
+    last: usize,
+    /// The documents of the current shard so far, each followed by a comma.
+    open: Vec<u8>,
+    pieces: Vec<(usize, Vec<u8>)>,
+    put: &'a (dyn Fn(OutputFile) + Sync),
+}
+
+impl DocShards<'_> {
+    /// Document `doc` has been appended to `open`: close its shard if it is the shard's last.
+    fn written(&mut self, doc: usize) {
+        self.last = doc;
+        if doc + 1 != self.docs && (doc + 1) % self.size != 0 {
+            self.open.push(b',');
+            return;
+        }
+        let shard = doc / self.size;
+        if shard * self.size < self.first {
+            // It began in an earlier chunk.
+            self.pieces.push((shard, std::mem::take(&mut self.open)));
+            return;
+        }
+        let mut bytes = Vec::with_capacity(self.open.len() + 2);
+        bytes.push(b'[');
+        bytes.extend_from_slice(&self.open);
+        bytes.push(b']');
+        self.open.clear();
+        (self.put)(OutputFile { path: doc_shard_file(shard), bytes: bytes.into() });
+    }
+
+    /// The chunk is done: the shard still open continues in the next chunk.
+    fn finish(mut self) -> Vec<(usize, Vec<u8>)> {
+        if self.open.pop().is_some() {
+            self.pieces.push((self.last / self.size, self.open));
+        }
+        self.pieces
+    }
+}
+
+fn doc_shard_file(shard: usize) -> String {
+    format!("search/d/{shard}.json")
 }
 
 /// Where the common CJK characters (U+3000..U+9FFF) find their id directly, without hashing.
@@ -363,7 +420,7 @@ impl Indexer {
     }
 
     /// Indexes the sections of one page as documents `first`, `first + 1`, ...
-    fn page(&mut self, page: &Page, first: u32, url: &str, page_terms: &PageTerms<'_>, chunk: &mut Chunk) {
+    fn page(&mut self, page: &Page, first: u32, url: &str, page_terms: &PageTerms<'_>, shards: &mut DocShards<'_>) {
         let title = page.title();
         let mut title_ids = Vec::new();
         self.ids_of(title, &mut title_ids);
@@ -453,7 +510,7 @@ impl Indexer {
             }
 
             // The stored document, as serde_json would write StoredDoc.
-            let out = &mut chunk.stored;
+            let out = &mut shards.open;
             out.extend_from_slice(&url_json);
             if let (Some(id), Some(_)) = (&section.id, &section.heading) {
                 out.push(b'#');
@@ -467,7 +524,7 @@ impl Indexer {
             out.extend_from_slice(b",\"x\":\"");
             out.extend_from_slice(&self.collapsed);
             out.extend_from_slice(&tail_json);
-            chunk.ends.push(out.len());
+            shards.written(doc as usize);
         }
         self.word = word;
         self.ids_scratch = heading_ids;
@@ -647,32 +704,32 @@ struct PartEntries {
     entries: Vec<(u32, usize, usize)>,
 }
 
-/// The second pass for partition `p`: merges the chunks' tokens, orders the postings by token
-/// (document order kept) and writes each token's entry.
-fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
+/// The second pass for one partition, given what each chunk found of it: merges the chunks'
+/// tokens, orders the postings by token (document order kept) and writes each token's entry.
+/// Each chunk's postings are freed once they are sorted.
+fn partition_entries(parts: Vec<ChunkPart>, docs: usize) -> PartEntries {
     let mut ids = Ids::default();
-    let mut tokens: Vec<(&Key, u32)> = Vec::new();
-    // Per chunk: its token index -> the partition's.
-    let local: Vec<Vec<u32>> = chunks
-        .iter()
-        .map(|chunk| {
-            chunk.parts[p]
-                .tokens
-                .iter()
-                .map(|(key, hash)| {
-                    ids.key_id(key, || {
-                        tokens.push((key, *hash));
-                        tokens.len() as u32 - 1
-                    })
+    let mut tokens: Vec<(Key, u32)> = Vec::new();
+    // Per chunk: its token index -> the partition's, and its postings.
+    let mut local: Vec<(Vec<u32>, ChunkPart)> = Vec::with_capacity(parts.len());
+    for mut part in parts {
+        let map = std::mem::take(&mut part.tokens)
+            .into_iter()
+            .map(|(key, hash)| {
+                ids.key_id(&key, || {
+                    tokens.push((key.clone(), hash));
+                    tokens.len() as u32 - 1
                 })
-                .collect()
-        })
-        .collect();
+            })
+            .collect();
+        local.push((map, part));
+    }
+    drop(ids);
     // Counting sort of the postings by token.
     let mut starts = vec![0usize; tokens.len() + 1];
-    for (chunk, local) in chunks.iter().zip(&local) {
-        for &posting in &chunk.parts[p].postings {
-            starts[local[(posting >> 8) as usize] as usize + 1] += 1;
+    for (map, part) in &local {
+        for &posting in &part.postings {
+            starts[map[(posting >> 8) as usize] as usize + 1] += 1;
         }
     }
     for n in 1..starts.len() {
@@ -682,12 +739,11 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
     let mut doc_ids = vec![0u32; total];
     let mut weights = vec![0u8; total];
     let mut next = starts.clone();
-    for (chunk, local) in chunks.iter().zip(&local) {
-        let part = &chunk.parts[p];
+    for (map, part) in local {
         let mut start = 0;
         for &(doc, end) in &part.docs {
             for &posting in &part.postings[start..end as usize] {
-                let at = &mut next[local[(posting >> 8) as usize] as usize];
+                let at = &mut next[map[(posting >> 8) as usize] as usize];
                 doc_ids[*at] = doc;
                 weights[*at] = posting as u8;
                 *at += 1;
@@ -695,6 +751,7 @@ fn partition_entries(p: usize, chunks: &[Chunk], docs: usize) -> PartEntries {
             start = end as usize;
         }
     }
+    drop(next);
 
     // A posting list longer than this many bytes is written as a bitmap instead.
     let bitmap_len = docs.div_ceil(8).div_ceil(3) * 4;
@@ -760,6 +817,36 @@ fn join(open: u8, items: &[&[u8]], close: u8) -> Vec<u8> {
     text
 }
 
+/// D, the documents per doc shard: [`DOC_SHARD_BYTES`] over the mean size of a stored
+/// document, estimated before any is written (the first pass writes the shards as it goes).
+/// The estimate counts the stored text up to its cut as it stands, before white space is
+/// collapsed and quotes escaped, and the fixed fields as they are; it is within a few percent.
+fn doc_shard_size(site: &Site, pages: &[usize], docs: usize) -> usize {
+    let bytes: usize = pages
+        .par_iter()
+        .map(|&n| {
+            let page = &site.pages[n];
+            // `{"u":"","t":"","h":"","x":"","g":[],"m":[],"d":""}` and the date.
+            let fixed = 48 + 10 + page.path.len() + page.title().len();
+            let tags = page.terms.get("tags").map_or(0, |t| t.len() * 4);
+            let themes: usize = page.topics.iter().map(|t| site.topics[t.topic].slug.len() + 3).sum();
+            page.rendered
+                .sections
+                .iter()
+                .map(|section| {
+                    let text = section.text.char_indices().nth(STORED_CHARS).map_or(section.text.len(), |(at, _)| at);
+                    let heading = section
+                        .heading
+                        .as_ref()
+                        .map_or(0, |h| h.len() + section.id.as_ref().map_or(0, |i| i.len() + 1));
+                    fixed + tags + themes + heading + text
+                })
+                .sum::<usize>()
+        })
+        .sum();
+    if docs == 0 { 1 } else { (DOC_SHARD_BYTES * docs / bytes.max(1)).max(1) }
+}
+
 /// Writes the search index of `site`: `search/index.json`, `search/t/<shard>.json` and
 /// `search/d/<shard>.json`, as the spec describes; the files sorted by path.
 pub fn build_index(site: &Site) -> Vec<OutputFile> {
@@ -793,6 +880,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         docs += site.pages[n].rendered.sections.len() as u32;
     }
     let docs = docs as usize;
+    let doc_shard_size = doc_shard_size(site, &pages, docs);
 
     // First pass: chunks of pages.
     let chunk_len = pages.len().div_ceil(rayon::current_num_threads() * CHUNKS_PER_THREAD).max(1);
@@ -801,22 +889,24 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         .zip(firsts.par_chunks(chunk_len))
         .map(|(pages, firsts)| {
             let mut indexer = Indexer::new();
-            // Room for the stored documents, so that the buffer is not copied as it grows.
-            let estimate: usize = pages
-                .iter()
-                .flat_map(|&n| &site.pages[n].rendered.sections)
-                .map(|s| s.text.len().min(4 * STORED_CHARS) + s.heading.as_ref().map_or(0, String::len) + 256)
-                .sum();
             let sections: usize = pages.iter().map(|&n| site.pages[n].rendered.sections.len()).sum();
             let text: usize = pages.iter().flat_map(|&n| &site.pages[n].rendered.sections).map(|s| s.text.len()).sum();
-            // And for the postings: a document holds about one distinct token per four bytes
-            // of Chinese text (fewer in other scripts), spread evenly over the partitions.
+            // For the postings: a document holds about one distinct token per four bytes of
+            // Chinese text (fewer in other scripts), spread evenly over the partitions.
             for part in &mut indexer.parts {
                 part.postings.reserve(text / 4 / PARTITIONS * 9 / 8);
                 part.docs.reserve(sections);
             }
-            let mut chunk =
-                Chunk { stored: Vec::with_capacity(estimate), ends: Vec::with_capacity(sections), parts: Vec::new() };
+            let first = firsts.first().map_or(0, |&f| f as usize);
+            let mut shards = DocShards {
+                size: doc_shard_size,
+                docs,
+                first,
+                last: first,
+                open: Vec::with_capacity(DOC_SHARD_BYTES * 2),
+                pieces: Vec::new(),
+                put,
+            };
             let mut filters = String::new();
             let mut page_themes: Vec<String> = Vec::new();
             for (&n, &first) in pages.iter().zip(firsts) {
@@ -842,16 +932,37 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
                     filters.push('\n');
                 }
                 let terms = PageTerms { tags: &tags, tag_names: &tag_names, themes: &page_themes, filters: &filters };
-                indexer.page(page, first, &site.config.served_path(&page.path), &terms, &mut chunk);
+                indexer.page(page, first, &site.config.served_path(&page.path), &terms, &mut shards);
             }
-            chunk.parts = indexer.parts;
-            chunk
+            Chunk { parts: indexer.parts, pieces: shards.finish() }
         })
         .collect();
 
+    // The doc shards that span chunks.
+    let mut pieces: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut parts_by_partition: Vec<Vec<ChunkPart>> =
+        (0..PARTITIONS).map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks {
+        for (p, part) in chunk.parts.into_iter().enumerate() {
+            parts_by_partition[p].push(part);
+        }
+        for (shard, piece) in chunk.pieces {
+            match pieces.last_mut() {
+                Some((last, joined)) if *last == shard => {
+                    joined.push(b',');
+                    joined.extend_from_slice(&piece);
+                }
+                _ => pieces.push((shard, piece)),
+            }
+        }
+    }
+    pieces.into_par_iter().for_each(|(shard, piece)| {
+        put(OutputFile { path: doc_shard_file(shard), bytes: join(b'[', &[&piece], b']').into() });
+    });
+
     // Second pass: per partition of the token hash.
     let parts: Vec<PartEntries> =
-        (0..PARTITIONS).into_par_iter().map(|p| partition_entries(p, &chunks, docs)).collect();
+        parts_by_partition.into_par_iter().map(|parts| partition_entries(parts, docs)).collect();
 
     // Third: token shards, then doc shards.
     let total: usize = parts.iter().flat_map(|p| &p.entries).map(|(_, s, e)| e - s + 1).sum();
@@ -868,26 +979,9 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
     });
     drop(parts);
 
-    let stored: Vec<&[u8]> = chunks
-        .iter()
-        .flat_map(|chunk| {
-            let mut start = 0;
-            chunk.ends.iter().map(move |&end| {
-                let doc = &chunk.stored[start..end];
-                start = end;
-                doc
-            })
-        })
-        .collect();
-    let doc_bytes: usize = stored.iter().map(|d| d.len() + 1).sum();
-    let doc_shard_size = if stored.is_empty() { 1 } else { (DOC_SHARD_BYTES * stored.len() / doc_bytes).max(1) };
-    stored.par_chunks(doc_shard_size).enumerate().for_each(|(n, chunk)| {
-        put(OutputFile { path: format!("search/d/{n}.json"), bytes: join(b'[', chunk, b']').into() });
-    });
-
     let manifest = Manifest {
         version: VERSION,
-        docs: stored.len() as u32,
+        docs: docs as u32,
         token_shards,
         doc_shard_size: doc_shard_size as u32,
         tags: tag_names,
