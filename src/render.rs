@@ -218,6 +218,7 @@ impl Templates {
             sources.iter().map(|(name, (path, _))| (name.clone(), shown(config, path))).collect();
         let mut tera = tera::Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html_into);
         if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (_, text))| (name.as_str(), text.as_str()))) {
             problems.push(template_error(&e, &files, None));
         }
@@ -1030,6 +1031,12 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
             result
         })
         .collect();
+    if !templates.caching.load(std::sync::atomic::Ordering::Relaxed) {
+        // Templates that keep no pages serve one build, and the process ends soon after: the
+        // listing entries (a tera value per page) are left for the exit to take back at once
+        // rather than freed one by one (~70 ms at 10,000 articles).
+        std::mem::forget(views);
+    }
     let mut listed = Vec::new();
     let mut problems = Vec::new();
     for result in std::iter::once(graph).chain(results) {
@@ -1090,6 +1097,28 @@ enum Job {
 /// The output file for a site path: `/a/b/` -> `a/b/index.html`.
 pub fn file_for(site_path: &str) -> String {
     format!("{}index.html", site_path.trim_start_matches('/'))
+}
+
+/// Tera's autoescape, the same five escapes (`&`, `<`, `>`, `"`, `'`) written a run of plain
+/// bytes at a time: tera's own writes every byte through the `dyn Write` on its own, which
+/// was a tenth of the templates stage.
+fn escape_html_into(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(escape)?;
+        start = i + 1;
+    }
+    out.write_all(&bytes[start..])
 }
 
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
@@ -1310,6 +1339,16 @@ mod tests {
     use super::*;
 
     /// A shared listing entry holds exactly what serializing the page's listing view gives.
+    #[test]
+    fn template_escaping_writes_what_teras_own_escape_writes() {
+        for text in ["", "plain", "<a href=\"x\">'q' & b</a>", "产品经理 <b>&amp;</b>", "&&<<>>\"\"''", "尾<"] {
+            let (mut ours, mut teras) = (Vec::new(), Vec::new());
+            escape_html_into(text, &mut ours).unwrap();
+            tera::escape_html(text, &mut teras).unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(teras).unwrap());
+        }
+    }
+
     #[test]
     fn listing_entries_equal_the_serialized_page_views() {
         let dir = tempfile::tempdir().unwrap();
