@@ -1099,26 +1099,11 @@ pub fn file_for(site_path: &str) -> String {
     format!("{}index.html", site_path.trim_start_matches('/'))
 }
 
-/// Tera's autoescape, the same five escapes (`&`, `<`, `>`, `"`, `'`) written a run of plain
-/// bytes at a time: tera's own writes every byte through the `dyn Write` on its own, which
-/// was a tenth of the templates stage.
+/// Tera's autoescape: the same five escapes (`&`, `<`, `>`, `"`, `'`), written a run of plain
+/// bytes at a time (tera's own writes every byte through the `dyn Write` on its own, which
+/// was a tenth of the templates stage).
 fn escape_html_into(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'"' => b"&quot;",
-            b'\'' => b"&#39;",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(escape)?;
-        start = i + 1;
-    }
-    out.write_all(&bytes[start..])
+    crate::text::escape_html_runs(text, |piece| out.write_all(piece.as_bytes()))
 }
 
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {

@@ -197,18 +197,38 @@ pub fn truncate(text: &str, max_chars: usize) -> String {
 
 /// Escapes text for HTML content and attribute values (`&`, `<`, `>`, `"`, `'`).
 pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    escape_html_runs(text, |piece| {
+        out.push_str(piece);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
     out
+}
+
+/// [`escape_html`] handed out piece by piece: runs of text that need no escape, and the
+/// escapes between them, in order.
+pub fn escape_html_runs<E>(text: &str, mut out: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        if start < i {
+            out(&text[start..i])?;
+        }
+        out(escape)?;
+        start = i + 1;
+    }
+    if start < text.len() {
+        out(&text[start..])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
