@@ -105,13 +105,17 @@ fn main() {
     let runs: usize = std::env::var("THEMATA_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut growth: Vec<(usize, Run)> = Vec::new();
+    // The sites and outputs of the sizes measured so far, deleted at the end.
+    let mut kept = Vec::new();
     for &n in &sizes {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         themata::corpus::bench_site(repo, root, n, 42).expect("write the site");
-        // Each cold build writes a folder of its own: deleting the previous output just before
-        // would measure the file system (ext4 searches past recently freed inodes) rather than
-        // the build. THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
+        // Each cold build writes a folder of its own, and nothing is deleted before the last
+        // size is done: deleting just before a build would measure the file system rather than
+        // the build (ext4 without a journal, as on this project's machines, skips inodes freed
+        // in the last 30 s one by one, reading each one's table block to learn when it was
+        // freed). THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
         // takes the disk out of the measurement).
         let outputs = match std::env::var_os("THEMATA_BENCH_OUTPUT") {
             Some(dir) => tempfile::tempdir_in(dir).expect("output dir"),
@@ -120,7 +124,7 @@ fn main() {
         let cold: Vec<Run> = (0..runs).map(|i| measure(root, &outputs.path().join(format!("cold-{i}")))).collect();
         let last = outputs.path().join(format!("cold-{}", runs - 1));
         let rebuild: Vec<Run> = (0..runs).map(|_| measure(root, &last)).collect();
-        drop(outputs);
+        kept.push((dir, outputs));
         for (label, all) in [("cold build", &cold), ("no-change rebuild", &rebuild)] {
             let run = summarize(all);
             println!(
