@@ -767,45 +767,56 @@ impl Site {
     /// The knowledge graph: articles, topic themes, tags and glossary terms, and their links.
     pub fn graph(&self) -> crate::graph::Graph {
         use crate::graph::{GraphBuilder, NodeKind};
+        const NONE: usize = usize::MAX;
         let mut graph = GraphBuilder::new();
         let url = |n: usize| self.config.url(&self.pages[n].path);
-        let mut node_of: BTreeMap<usize, usize> = BTreeMap::new();
+        // Per page: its node, if it has one.
+        let mut node_of: Vec<usize> = vec![NONE; self.pages.len()];
         for topic in &self.topics {
-            node_of.insert(topic.page, graph.node(NodeKind::Theme, self.pages[topic.page].title(), &url(topic.page)));
+            node_of[topic.page] = graph.node(NodeKind::Theme, self.pages[topic.page].title(), &url(topic.page));
         }
-        for number in 0..self.pages.len() {
-            if content::is_glossary_page(&self.pages[number].source.rel) {
-                node_of.insert(number, graph.node(NodeKind::Glossary, self.pages[number].title(), &url(number)));
+        for (number, page) in self.pages.iter().enumerate() {
+            if content::is_glossary_page(&page.source.rel) {
+                node_of[number] = graph.node(NodeKind::Glossary, page.title(), &url(number));
             }
         }
         let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
         for &number in &articles {
-            node_of.insert(number, graph.node(NodeKind::Article, self.pages[number].title(), &url(number)));
+            node_of[number] = graph.node(NodeKind::Article, self.pages[number].title(), &url(number));
         }
         let tags = self.taxonomies.iter().find(|t| t.name() == "tags");
+        // Per term of `tags`: its node, made when an article first carries it.
+        let mut tag_node: Vec<usize> = vec![NONE; tags.map_or(0, |t| t.terms.len())];
         for &number in &articles {
             let page = &self.pages[number];
-            let me = node_of[&number];
+            let me = node_of[number];
             for link in &page.topics {
-                graph.edge(me, node_of[&self.topics[link.topic].page], "theme");
+                graph.edge(me, node_of[self.topics[link.topic].page], "theme");
             }
             if let (Some(tags), Some(terms)) = (tags, page.terms.get("tags")) {
                 for &term in terms {
-                    let term = &tags.terms[term];
-                    let path = format!("/tags/{}/", term.slug);
-                    let tag = graph.node(NodeKind::Tag, &term.name, &self.config.url(&path));
-                    graph.edge(me, tag, "tag");
+                    if tag_node[term] == NONE {
+                        let term_ = &tags.terms[term];
+                        let path = format!("/tags/{}/", term_.slug);
+                        tag_node[term] = graph.node(NodeKind::Tag, &term_.name, &self.config.url(&path));
+                    }
+                    graph.edge(me, tag_node[term], "tag");
                 }
             }
-            for term in &page.rendered.glossary_terms {
-                if let Some(&node) = node_of.get(term) {
+            for &term in &page.rendered.glossary_terms {
+                if let Some(&node) = node_of.get(term).filter(|&&node| node != NONE) {
                     graph.edge(me, node, "glossary");
                 }
             }
         }
         for (target, page) in self.pages.iter().enumerate() {
+            let to = node_of[target];
+            if to == NONE {
+                continue;
+            }
             for backlink in &page.backlinks {
-                if let (Some(&from), Some(&to)) = (node_of.get(&backlink.page), node_of.get(&target)) {
+                let from = node_of[backlink.page];
+                if from != NONE {
                     graph.edge(from, to, "link");
                 }
             }
