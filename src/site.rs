@@ -629,55 +629,63 @@ impl Site {
         };
         let found: Vec<(Vec<TopicLink>, bool)> = articles
             .par_iter()
-            .map(|&n| {
-                let page = &self.pages[n];
-                let folded: Vec<String> = page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
-                // Per theme: the best qualifying section, and the best section at all (the
-                // first of equal scores), as (section, score).
-                let mut best: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
-                let mut any: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
-                for (i, text) in folded.iter().enumerate() {
-                    for score in matcher.score(text, config) {
-                        let better = |slot: Option<&(usize, topics::SectionScore)>| {
-                            slot.is_none_or(|(_, s)| score.score > s.score)
+            .map_init(
+                || (topics::Scratch::default(), Vec::new()),
+                |(scratch, section_scores), &n| {
+                    let page = &self.pages[n];
+                    let folded: Vec<std::borrow::Cow<str>> =
+                        page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
+                    // Every section's scores, as (section, score); per theme, the best qualifying
+                    // one and the best at all (the first of equal scores), by index into them.
+                    let mut scores: Vec<(usize, topics::SectionScore)> = Vec::new();
+                    let mut best: Vec<Option<usize>> = vec![None; self.topics.len()];
+                    let mut any: Vec<Option<usize>> = vec![None; self.topics.len()];
+                    for (i, text) in folded.iter().enumerate() {
+                        matcher.score_into(text, config, scratch, section_scores);
+                        for score in section_scores.drain(..) {
+                            let at = scores.len();
+                            let better = |slot: Option<usize>| slot.is_none_or(|j| score.score > scores[j].1.score);
+                            if topics::qualifies(&score, config) && better(best[score.theme]) {
+                                best[score.theme] = Some(at);
+                            }
+                            if better(any[score.theme]) {
+                                any[score.theme] = Some(at);
+                            }
+                            scores.push((i, score));
+                        }
+                    }
+                    let mut links: Vec<TopicLink> = best
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(topic, at)| at.map(|at| (topic, &scores[at])))
+                        .map(|(topic, (section, score))| TopicLink {
+                            topic,
+                            section: Some(*section),
+                            score: score.score,
+                            snippet: topics::snippet(&folded[*section], &score.spans),
+                            declared: false,
+                        })
+                        .collect();
+                    let mut unknown = false;
+                    for name in &page.source.meta.themes {
+                        let Some(topic) = find(name) else {
+                            unknown = true;
+                            continue;
                         };
-                        if topics::qualifies(&score, config) && better(best.get(&score.theme)) {
-                            best.insert(score.theme, (i, score.clone()));
+                        if links.iter().any(|l| l.topic == topic) {
+                            links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
+                            continue;
                         }
-                        if better(any.get(&score.theme)) {
-                            any.insert(score.theme, (i, score));
-                        }
+                        let (section, score, snippet) = match any[topic].map(|at| &scores[at]) {
+                            Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
+                            None => (None, 0.0, topics::snippet(&page.summary, &[])),
+                        };
+                        links.push(TopicLink { topic, section, score, snippet, declared: true });
                     }
-                }
-                let mut links: Vec<TopicLink> = best
-                    .into_iter()
-                    .map(|(topic, (section, score))| TopicLink {
-                        topic,
-                        section: Some(section),
-                        score: score.score,
-                        snippet: topics::snippet(&folded[section], &score.spans),
-                        declared: false,
-                    })
-                    .collect();
-                let mut unknown = false;
-                for name in &page.source.meta.themes {
-                    let Some(topic) = find(name) else {
-                        unknown = true;
-                        continue;
-                    };
-                    if links.iter().any(|l| l.topic == topic) {
-                        links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
-                        continue;
-                    }
-                    let (section, score, snippet) = match any.get(&topic) {
-                        Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
-                        None => (None, 0.0, topics::snippet(&page.summary, &[])),
-                    };
-                    links.push(TopicLink { topic, section, score, snippet, declared: true });
-                }
-                links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-                (links, unknown)
-            })
+                    links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
+                    (links, unknown)
+                },
+            )
             .collect();
         for (&n, (links, unknown)) in articles.iter().zip(found) {
             for name in self.pages[n].source.meta.themes.iter().filter(|_| unknown) {
