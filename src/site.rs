@@ -293,12 +293,13 @@ impl Site {
         crate::progress::stage("graph", 0);
         site.link_sections();
         site.route_terms();
-        site.collect_taxonomies(diagnostics);
-        site.match_topics(diagnostics);
+        let by_date = site.date_ranks();
+        site.collect_taxonomies(diagnostics, &by_date);
+        site.match_topics(diagnostics, &by_date);
         let by_path = std::mem::take(&mut site.index.by_path);
-        site.check_links(&by_path, diagnostics);
+        site.check_links(&by_path, diagnostics, &by_date);
         site.index.by_path = by_path;
-        site.collect_mentions();
+        site.collect_mentions(&by_date);
         site.relate_articles();
         clock.lap("graph");
         site
@@ -356,8 +357,21 @@ impl Site {
         }
     }
 
-    /// Each glossary entry learns which articles mention it.
-    fn collect_mentions(&mut self) {
+    /// Every page's place in the order of [`compare`] by date: sorting page numbers by it
+    /// sorts them as `compare(.., SortBy::Date)` does, without comparing dates, weights, titles
+    /// and paths again in every sort (`compare` ends on the source path, so no two pages tie).
+    fn date_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.pages.len()).collect();
+        order.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &page) in order.iter().enumerate() {
+            rank[page] = r as u32;
+        }
+        rank
+    }
+
+    /// Each glossary entry learns which articles mention it. `by_date` is [`Site::date_ranks`].
+    fn collect_mentions(&mut self, by_date: &[u32]) {
         let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); self.pages.len()];
         for (number, page) in self.pages.iter().enumerate() {
             if !self.is_article(number) {
@@ -368,7 +382,7 @@ impl Site {
             }
         }
         for (term, mut pages) in mentions.into_iter().enumerate() {
-            pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+            pages.sort_by_key(|&page| by_date[page]);
             self.pages[term].mentioned_in = pages;
         }
     }
@@ -495,7 +509,7 @@ impl Site {
     /// Group every page's terms: spellings that fold alike (case, full/half width, spacing) or
     /// that the taxonomy's alias map joins are one term, shown in its most frequent spelling.
     /// Different terms whose slugs collide are merged too, with a warning naming both.
-    fn collect_taxonomies(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+    fn collect_taxonomies(&mut self, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let declared: Vec<TaxonomyConfig> = self.config.taxonomies.clone();
         for page in &self.pages {
             for name in page.source.meta.taxonomies.keys() {
@@ -514,20 +528,31 @@ impl Site {
                 config.aliases.iter().map(|(from, to)| (term_key(from), to.clone())).collect();
             // slug -> (folded key -> (spelling -> count)), pages
             type Group = (BTreeMap<String, BTreeMap<String, usize>>, Vec<usize>);
-            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-            // The same term is written on many pages: its spelling, slug and key once each.
-            let mut known: std::collections::HashMap<&str, (String, String, String)> = Default::default();
+            // The same term is written on many pages: its spelling, slug and key are made once,
+            // and it is counted, with the pages it is on, before it joins its group.
+            struct Written {
+                spelling: String,
+                slug: String,
+                key: String,
+                count: usize,
+                /// In order, each once.
+                pages: Vec<usize>,
+            }
+            let mut known: std::collections::HashMap<&str, usize> = Default::default();
+            let mut written: Vec<Written> = Vec::new();
             for (number, page) in self.pages.iter().enumerate() {
                 let Some(terms) = page.source.meta.taxonomies.get(&config.name) else { continue };
                 for term in terms {
-                    let (spelling, slug, key) = known.entry(term.as_str()).or_insert_with(|| {
-                        let written = crate::text::collapse_whitespace(term.trim());
-                        let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                    let at = *known.entry(term.as_str()).or_insert_with(|| {
+                        let text = crate::text::collapse_whitespace(term.trim());
+                        let spelling = aliases.get(&term_key(&text)).cloned().unwrap_or(text);
                         let slug = slugify(&spelling);
                         let key = term_key(&spelling);
-                        (spelling, slug, key)
+                        written.push(Written { spelling, slug, key, count: 0, pages: Vec::new() });
+                        written.len() - 1
                     });
-                    if slug.is_empty() {
+                    let term_ = &mut written[at];
+                    if term_.slug.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             &page.source.display,
                             0,
@@ -536,26 +561,22 @@ impl Site {
                         ));
                         continue;
                     }
-                    let group = match groups.get_mut(slug.as_str()) {
-                        Some(group) => group,
-                        None => groups.entry(slug.clone()).or_default(),
-                    };
-                    let spellings = match group.0.get_mut(key.as_str()) {
-                        Some(spellings) => spellings,
-                        None => group.0.entry(key.clone()).or_default(),
-                    };
-                    match spellings.get_mut(spelling.as_str()) {
-                        Some(count) => *count += 1,
-                        None => {
-                            spellings.insert(spelling.clone(), 1);
-                        }
-                    }
-                    // Pages come in order, so this page is the last one if it is there at all
-                    // (`contains` would make a term on many pages quadratic).
-                    if group.1.last() != Some(&number) {
-                        group.1.push(number);
+                    term_.count += 1;
+                    if term_.pages.last() != Some(&number) {
+                        term_.pages.push(number);
                     }
                 }
+            }
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            for term in written.into_iter().filter(|t| t.count > 0) {
+                let group = groups.entry(term.slug).or_default();
+                *group.0.entry(term.key).or_default().entry(term.spelling).or_default() += term.count;
+                group.1.extend(term.pages);
+            }
+            for group in groups.values_mut() {
+                // Terms of one group may share pages.
+                group.1.sort_unstable();
+                group.1.dedup();
             }
             let mut terms = Vec::new();
             for (slug, (keys, mut pages)) in groups {
@@ -584,12 +605,18 @@ impl Site {
                         ),
                     ));
                 }
-                pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+                pages.sort_by_key(|&page| by_date[page]);
                 terms.push(Term { name, slug, pages });
             }
             for (term_number, term) in terms.iter().enumerate() {
                 for &page in &term.pages {
-                    self.pages[page].terms.entry(config.name.clone()).or_default().push(term_number);
+                    let of_page = &mut self.pages[page].terms;
+                    match of_page.get_mut(&config.name) {
+                        Some(numbers) => numbers.push(term_number),
+                        None => {
+                            of_page.insert(config.name.clone(), vec![term_number]);
+                        }
+                    }
                 }
             }
             self.taxonomies.push(Taxonomy { config, terms });
@@ -597,7 +624,7 @@ impl Site {
     }
 
     /// Score every article's sections against the topic themes and record memberships.
-    fn match_topics(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+    fn match_topics(&mut self, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let mut theme_pages: Vec<usize> =
             (0..self.pages.len()).filter(|&n| content::is_topic_page(&self.pages[n].source.rel)).collect();
         theme_pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Weight));
@@ -714,13 +741,13 @@ impl Site {
         for topic in &mut self.topics {
             topic.members.sort_by(|&(a, i), &(b, j)| {
                 let (sa, sb) = (pages[a].topics[i].score, pages[b].topics[j].score);
-                sb.total_cmp(&sa).then_with(|| compare(&pages[a], &pages[b], SortBy::Date))
+                sb.total_cmp(&sa).then(by_date[a].cmp(&by_date[b]))
             });
         }
     }
 
     /// Backlinks, and `#anchor`s that point at no heading. `by_path` maps site paths to pages.
-    fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>) {
+    fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let severity_broken = |d: Diagnostic, allow: bool| {
             if allow { Diagnostic { severity: crate::diagnostics::Severity::Warning, ..d } } else { d }
         };
@@ -767,7 +794,7 @@ impl Site {
             }
         }
         for (page, mut links) in backlinks.into_iter().enumerate() {
-            links.sort_by(|a, b| compare(&self.pages[a.page], &self.pages[b.page], SortBy::Date));
+            links.sort_by_key(|link| by_date[link.page]);
             self.pages[page].backlinks = links;
         }
     }
