@@ -219,16 +219,8 @@ impl Scratch {
 /// The form of text the matcher reads: full-width letters and digits folded to ASCII (so
 /// `ＴＯ Ｂ` is `TO B`); Chinese punctuation such as `，` stays as written, since snippets show it.
 pub fn fold(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
     // Most text has nothing to fold: look for the first character that changes before copying.
-    let first = (0..bytes.len()).find(|&i| match bytes[i] {
-        0xEF => matches!(
-            (bytes.get(i + 1), bytes.get(i + 2)),
-            (Some(0xBC), Some(0x90..=0x99 | 0xA1..=0xBA)) | (Some(0xBD), Some(0x81..=0x9A))
-        ),
-        0xE3 => bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0x80),
-        _ => false,
-    });
+    let first = first_foldable(text.as_bytes());
     let Some(first) = first else { return Cow::Borrowed(text) };
     let mut folded = String::with_capacity(text.len());
     folded.push_str(&text[..first]);
@@ -249,6 +241,32 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     }
     folded.push_str(rest);
     Cow::Owned(folded)
+}
+
+/// Where the first character [`fold`] changes starts: U+FF10–FF19, U+FF21–FF3A and
+/// U+FF41–FF5A (`EF BC 90..99`, `EF BC A1..BA`, `EF BD 81..9A`) or U+3000 (`E3 80 80`).
+fn first_foldable(bytes: &[u8]) -> Option<usize> {
+    const CHUNK: usize = 32;
+    let foldable = |i: usize| match bytes[i] {
+        0xEF => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0xBC), Some(0x90..=0x99 | 0xA1..=0xBA)) | (Some(0xBD), Some(0x81..=0x9A))
+        ),
+        0xE3 => bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0x80),
+        _ => false,
+    };
+    let mut at = 0;
+    for chunk in bytes.chunks(CHUNK) {
+        // Without a branch per byte (so the compiler can compare many at once): does the chunk
+        // hold a byte that starts such a character?
+        if chunk.iter().fold(false, |found, &b| found | (b == 0xEF) | (b == 0xE3)) {
+            if let Some(i) = (at..at + chunk.len()).find(|&i| foldable(i)) {
+                return Some(i);
+            }
+        }
+        at += chunk.len();
+    }
+    None
 }
 
 /// The characters of `text` that are not whitespace.
@@ -370,26 +388,40 @@ impl Collapsed {
 
     /// Text, escaped for HTML.
     fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            if crate::text::is_zero_width(c) {
+        // Runs of characters written as they are go in with one copy each.
+        let mut from = 0;
+        for (i, c) in text.char_indices() {
+            let zero_width = crate::text::is_zero_width(c);
+            let space = !zero_width && c.is_whitespace();
+            let escaped = matches!(c, '&' | '<' | '>' | '"' | '\'');
+            if !(zero_width || space || escaped) {
+                // The first of a run: the whitespace before it is written now, the run later.
+                if i == from && std::mem::take(&mut self.space) {
+                    self.out.push(' ');
+                }
                 continue;
             }
-            if c.is_whitespace() {
+            self.out.push_str(&text[from..i]);
+            from = i + c.len_utf8();
+            if zero_width {
+                continue;
+            }
+            if space {
                 self.space = !self.out.is_empty();
                 continue;
             }
             if std::mem::take(&mut self.space) {
                 self.out.push(' ');
             }
-            match c {
-                '&' => self.out.push_str("&amp;"),
-                '<' => self.out.push_str("&lt;"),
-                '>' => self.out.push_str("&gt;"),
-                '"' => self.out.push_str("&quot;"),
-                '\'' => self.out.push_str("&#39;"),
-                c => self.out.push(c),
-            }
+            self.out.push_str(match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                _ => "&#39;",
+            });
         }
+        self.out.push_str(&text[from..]);
     }
 }
 
@@ -490,5 +522,25 @@ mod tests {
         let scores = matcher().score(&text, &config());
         let html = snippet(&text, &scores[0].spans);
         assert_eq!(html, "开头 说到 <mark>外围技能</mark> ， 还有 <mark>PRD</mark>");
+    }
+
+    #[test]
+    fn fold_finds_characters_to_fold_anywhere_in_long_text() {
+        for at in [0, 1, 30, 31, 32, 33, 63, 64, 100] {
+            let text = format!("{}ＡＩ，中文\u{3000}", "产".repeat(at));
+            assert_eq!(fold(&text), format!("{}AI，中文 ", "产".repeat(at)), "at {at}");
+            let text = format!("{}ab，。", "x".repeat(at));
+            assert!(matches!(fold(&text), Cow::Borrowed(_)), "at {at}");
+        }
+        assert!(matches!(fold("末尾，"), Cow::Borrowed(_)));
+        assert_eq!(fold("末尾０"), "末尾0");
+    }
+
+    #[test]
+    fn snippet_text_is_escaped_between_runs() {
+        let text = fold("a&b <i>'引号'\"x\"  外围技能 PRD");
+        let scores = matcher().score(&text, &config());
+        let html = snippet(&text, &scores[0].spans);
+        assert_eq!(html, "a&amp;b &lt;i&gt;&#39;引号&#39;&quot;x&quot; <mark>外围技能</mark> <mark>PRD</mark>");
     }
 }
