@@ -246,25 +246,24 @@ pub fn fold(text: &str) -> Cow<'_, str> {
 /// Where the first character [`fold`] changes starts: U+FF10–FF19, U+FF21–FF3A and
 /// U+FF41–FF5A (`EF BC 90..99`, `EF BC A1..BA`, `EF BD 81..9A`) or U+3000 (`E3 80 80`).
 fn first_foldable(bytes: &[u8]) -> Option<usize> {
-    const CHUNK: usize = 32;
-    let foldable = |i: usize| match bytes[i] {
-        0xEF => matches!(
-            (bytes.get(i + 1), bytes.get(i + 2)),
-            (Some(0xBC), Some(0x90..=0x99 | 0xA1..=0xBA)) | (Some(0xBD), Some(0x81..=0x9A))
-        ),
-        0xE3 => bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0x80),
-        _ => false,
+    const BLOCK: usize = 64;
+    // Whether the character starting at a byte is one to fold, from it and the two after it,
+    // without branches, so that the compiler can test a block of bytes at once.
+    let foldable = |a: u8, b: u8, c: u8| {
+        let wide = (b == 0xBC) & ((c.wrapping_sub(0x90) < 10) | (c.wrapping_sub(0xA1) < 26))
+            | (b == 0xBD) & (c.wrapping_sub(0x81) < 26);
+        (a == 0xEF) & wide | (a == 0xE3) & (b == 0x80) & (c == 0x80)
     };
-    let mut at = 0;
-    for chunk in bytes.chunks(CHUNK) {
-        // Without a branch per byte (so the compiler can compare many at once): does the chunk
-        // hold a byte that starts such a character?
-        if chunk.iter().fold(false, |found, &b| found | (b == 0xEF) | (b == 0xE3)) {
-            if let Some(i) = (at..at + chunk.len()).find(|&i| foldable(i)) {
-                return Some(i);
-            }
+    // Every such character is three bytes long: no later than two bytes before the end.
+    let starts = bytes.len().saturating_sub(2);
+    let mut from = 0;
+    while from < starts {
+        let to = (from + BLOCK).min(starts);
+        let (a, b, c) = (&bytes[from..to], &bytes[from + 1..to + 1], &bytes[from + 2..to + 2]);
+        if a.iter().zip(b).zip(c).fold(false, |found, ((&a, &b), &c)| found | foldable(a, b, c)) {
+            return (from..to).find(|&i| foldable(bytes[i], bytes[i + 1], bytes[i + 2]));
         }
-        at += chunk.len();
+        from = to;
     }
     None
 }
@@ -526,7 +525,7 @@ mod tests {
 
     #[test]
     fn fold_finds_characters_to_fold_anywhere_in_long_text() {
-        for at in [0, 1, 30, 31, 32, 33, 63, 64, 100] {
+        for at in [0, 1, 30, 31, 32, 33, 61, 62, 63, 64, 65, 100, 127, 128] {
             let text = format!("{}ＡＩ，中文\u{3000}", "产".repeat(at));
             assert_eq!(fold(&text), format!("{}AI，中文 ", "产".repeat(at)), "at {at}");
             let text = format!("{}ab，。", "x".repeat(at));
