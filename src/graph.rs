@@ -13,6 +13,8 @@ mod layout;
 mod svg;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
@@ -78,28 +80,6 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
-#[derive(Serialize)]
-struct JsonGraph<'a> {
-    nodes: Vec<JsonNode<'a>>,
-    edges: Vec<JsonEdge<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonNode<'a> {
-    id: &'a str,
-    label: &'a str,
-    kind: NodeKind,
-    url: &'a str,
-    degree: usize,
-}
-
-#[derive(Serialize)]
-struct JsonEdge<'a> {
-    source: &'a str,
-    target: &'a str,
-    kind: &'a str,
-}
-
 impl Graph {
     /// `{"nodes":[{"id","label","kind","url","degree"}],"edges":[{"source":id,"target":id,"kind"}]}`
     /// on one line. Nodes are sorted by id, edges by (source id, target id, kind); `degree`
@@ -109,38 +89,71 @@ impl Graph {
         let degrees = self.degrees(&edges);
         let mut nodes: Vec<usize> = (0..self.nodes.len()).collect();
         nodes.sort_by(|&a, &b| self.nodes[a].id.cmp(&self.nodes[b].id));
-        let mut json_edges: Vec<JsonEdge> = edges
-            .iter()
-            .map(|e| JsonEdge { source: &self.nodes[e.source].id, target: &self.nodes[e.target].id, kind: e.kind })
-            .collect();
-        json_edges.sort_by(|a, b| (a.source, a.target, a.kind).cmp(&(b.source, b.target, b.kind)));
-        let json = JsonGraph {
-            nodes: nodes
-                .into_iter()
-                .map(|i| {
-                    let n = &self.nodes[i];
-                    JsonNode { id: &n.id, label: &n.label, kind: n.kind, url: &n.url, degree: degrees[i] }
-                })
-                .collect(),
-            edges: json_edges,
-        };
-        let json = serde_json::to_string(&json).expect("a graph of strings and integers always serialises");
-        // `<`, `>` and `&` only occur inside strings: as `\u` escapes they keep a hostile label
-        // from being markup wherever the file is served or inlined (as the search files do).
-        // One pass, and none at all when there is nothing to escape (tens of megabytes at scale).
-        if !json.contains(['<', '>', '&']) {
-            return json;
+        // Each node's id as a rank among the distinct ids (equal ids, equal ranks), so that
+        // edges sort on integers in the order their ids would sort in.
+        let mut rank = vec![0u32; self.nodes.len()];
+        for (k, pair) in nodes.windows(2).enumerate() {
+            let step = u32::from(self.nodes[pair[0]].id != self.nodes[pair[1]].id);
+            rank[pair[1]] = rank[nodes[k]] + step;
         }
-        let mut escaped = String::with_capacity(json.len() + 64);
-        for c in json.chars() {
-            match c {
-                '<' => escaped.push_str("\\u003c"),
-                '>' => escaped.push_str("\\u003e"),
-                '&' => escaped.push_str("\\u0026"),
-                c => escaped.push(c),
+        let mut kinds: Vec<&str> = Vec::new();
+        for e in &edges {
+            if !kinds.contains(&e.kind) {
+                kinds.push(e.kind);
             }
         }
-        escaped
+        kinds.sort_unstable();
+        // (source rank, target rank, kind rank, position): the stable order by (source id,
+        // target id, kind).
+        let mut order: Vec<u128> = edges
+            .iter()
+            .enumerate()
+            .map(|(at, e)| {
+                let kind = kinds.binary_search(&e.kind).unwrap_or_default();
+                (u128::from(rank[e.source]) << 96)
+                    | (u128::from(rank[e.target]) << 64)
+                    | ((kind as u128) << 32)
+                    | at as u128
+            })
+            .collect();
+        order.sort_unstable();
+        // Every id once as a JSON string; edges repeat them.
+        let ids: Vec<String> = self.nodes.iter().map(|n| json_string(&n.id)).collect();
+        let kinds: Vec<String> = kinds.iter().map(|k| json_string(k)).collect();
+        let mut json =
+            String::with_capacity(32 + ids.iter().map(|id| 3 * id.len() + 64).sum::<usize>() + order.len() * 40 + 32);
+        json.push_str("{\"nodes\":[");
+        for (k, &i) in nodes.iter().enumerate() {
+            let n = &self.nodes[i];
+            if k > 0 {
+                json.push(',');
+            }
+            json.push_str("{\"id\":");
+            json.push_str(&ids[i]);
+            json.push_str(",\"label\":");
+            json.push_str(&json_string(&n.label));
+            json.push_str(",\"kind\":\"");
+            json.push_str(n.kind.as_str());
+            json.push_str("\",\"url\":");
+            json.push_str(&json_string(&n.url));
+            let _ = write!(json, ",\"degree\":{}}}", degrees[i]);
+        }
+        json.push_str("],\"edges\":[");
+        for (k, &key) in order.iter().enumerate() {
+            let e = &edges[key as u32 as usize];
+            if k > 0 {
+                json.push(',');
+            }
+            json.push_str("{\"source\":");
+            json.push_str(&ids[e.source]);
+            json.push_str(",\"target\":");
+            json.push_str(&ids[e.target]);
+            json.push_str(",\"kind\":");
+            json.push_str(&kinds[(key >> 32) as u32 as usize]);
+            json.push('}');
+        }
+        json.push_str("]}");
+        json
     }
 
     /// A self-contained inline `<svg>` (no script, no external resource, no width or height:
@@ -162,13 +175,40 @@ impl Graph {
     /// once, in their first order.
     fn clean_edges(&self) -> Vec<Edge> {
         let n = self.nodes.len();
-        let mut seen = HashSet::new();
-        self.edges
-            .iter()
-            .filter(|e| e.source < n && e.target < n && e.source != e.target)
-            .filter(|e| seen.insert((e.source, e.target, e.kind)))
-            .copied()
-            .collect()
+        let valid = |e: &Edge| e.source < n && e.target < n && e.source != e.target;
+        // The edges grouped by source (in their order within each group), so that a repeat
+        // shows as a target met twice in one group: an array indexed by node says which group
+        // last met it, with which kind. Only a target met twice goes to a hash set.
+        let mut starts = vec![0u32; n + 1];
+        for e in self.edges.iter().filter(|e| valid(e)) {
+            starts[e.source + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut grouped = vec![0u32; starts[n] as usize];
+        for (at, e) in self.edges.iter().enumerate().filter(|(_, e)| valid(e)) {
+            grouped[next[e.source] as usize] = at as u32;
+            next[e.source] += 1;
+        }
+        let mut keep = vec![false; self.edges.len()];
+        let mut met: Vec<(u32, &str)> = vec![(u32::MAX, ""); n];
+        let mut seen: FastSet<(usize, usize, &str)> = FastSet::default();
+        for source in 0..n {
+            for &at in &grouped[starts[source] as usize..starts[source + 1] as usize] {
+                let e = &self.edges[at as usize];
+                let slot = &mut met[e.target];
+                keep[at as usize] = if slot.0 != source as u32 {
+                    *slot = (source as u32, e.kind);
+                    true
+                } else {
+                    seen.insert((source, e.target, slot.1));
+                    seen.insert((source, e.target, e.kind))
+                };
+            }
+        }
+        self.edges.iter().zip(keep).filter(|&(_, keep)| keep).map(|(e, _)| *e).collect()
     }
 
     /// How many of `edges` touch each node.
@@ -186,9 +226,15 @@ impl Graph {
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     graph: Graph,
-    ids: HashMap<String, usize>,
-    edges: HashSet<(usize, usize, &'static str)>,
+    ids: HashMap<String, usize, BuildHasherDefault<FastHasher>>,
+    /// Per node: the (target, kind) of the edges leaving it, while there are few; a node with
+    /// more has them in `many` instead (and `None` here).
+    out: Vec<Option<Vec<(usize, &'static str)>>>,
+    many: FastSet<(usize, usize, &'static str)>,
 }
+
+/// Edges leaving one node that [`GraphBuilder`] compares one by one before it hashes them.
+const FEW_EDGES: usize = 32;
 
 impl GraphBuilder {
     pub fn new() -> GraphBuilder {
@@ -205,6 +251,7 @@ impl GraphBuilder {
         let i = self.graph.nodes.len();
         self.ids.insert(node.id.clone(), i);
         self.graph.nodes.push(node);
+        self.out.push(Some(Vec::new()));
         i
     }
 
@@ -212,15 +259,105 @@ impl GraphBuilder {
     /// edge already there.
     pub fn edge(&mut self, source: usize, target: usize, kind: &'static str) -> bool {
         let n = self.graph.nodes.len();
-        if source == target || source >= n || target >= n || !self.edges.insert((source, target, kind)) {
+        if source == target || source >= n || target >= n {
             return false;
         }
-        self.graph.edges.push(Edge { source, target, kind });
-        true
+        let new = match &mut self.out[source] {
+            Some(few) if few.len() < FEW_EDGES => {
+                let new = !few.iter().any(|&(t, k)| t == target && (std::ptr::eq(k, kind) || k == kind));
+                if new {
+                    few.push((target, kind));
+                }
+                new
+            }
+            slot => {
+                if let Some(few) = slot.take() {
+                    self.many.extend(few.into_iter().map(|(t, k)| (source, t, k)));
+                }
+                self.many.insert((source, target, kind))
+            }
+        };
+        if new {
+            self.graph.edges.push(Edge { source, target, kind });
+        }
+        new
     }
 
     pub fn finish(self) -> Graph {
         self.graph
+    }
+}
+
+/// `s` as a JSON string, quotes included, with `<`, `>` and `&` as `\\u` escapes: they then
+/// occur nowhere in the file, which keeps a hostile label from being markup wherever the file
+/// is served or inlined (as the search files are).
+fn json_string(s: &str) -> String {
+    let json = serde_json::to_string(s).expect("a string always serialises");
+    if !json.contains(['<', '>', '&']) {
+        return json;
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => escaped.push_str("\\u003c"),
+            '>' => escaped.push_str("\\u003e"),
+            '&' => escaped.push_str("\\u0026"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
+
+/// A quick hasher for the maps of node ids and edges, whose keys are the site's own URLs and
+/// indices: a multiply–rotate per eight bytes and a final mix, instead of SipHash's rounds.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits, which pick the bucket, depending on the low bits
+        // of the input alone: fold the high bits down.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 

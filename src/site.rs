@@ -293,12 +293,13 @@ impl Site {
         crate::progress::stage("graph", 0);
         site.link_sections();
         site.route_terms();
-        site.collect_taxonomies(diagnostics);
-        site.match_topics(diagnostics);
+        let by_date = site.date_ranks();
+        site.collect_taxonomies(diagnostics, &by_date);
+        site.match_topics(diagnostics, &by_date);
         let by_path = std::mem::take(&mut site.index.by_path);
-        site.check_links(&by_path, diagnostics);
+        site.check_links(&by_path, diagnostics, &by_date);
         site.index.by_path = by_path;
-        site.collect_mentions();
+        site.collect_mentions(&by_date);
         site.relate_articles();
         clock.lap("graph");
         site
@@ -356,8 +357,21 @@ impl Site {
         }
     }
 
-    /// Each glossary entry learns which articles mention it.
-    fn collect_mentions(&mut self) {
+    /// Every page's place in the order of [`compare`] by date: sorting page numbers by it
+    /// sorts them as `compare(.., SortBy::Date)` does, without comparing dates, weights, titles
+    /// and paths again in every sort (`compare` ends on the source path, so no two pages tie).
+    fn date_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.pages.len()).collect();
+        order.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &page) in order.iter().enumerate() {
+            rank[page] = r as u32;
+        }
+        rank
+    }
+
+    /// Each glossary entry learns which articles mention it. `by_date` is [`Site::date_ranks`].
+    fn collect_mentions(&mut self, by_date: &[u32]) {
         let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); self.pages.len()];
         for (number, page) in self.pages.iter().enumerate() {
             if !self.is_article(number) {
@@ -368,7 +382,7 @@ impl Site {
             }
         }
         for (term, mut pages) in mentions.into_iter().enumerate() {
-            pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+            pages.sort_by_key(|&page| by_date[page]);
             self.pages[term].mentioned_in = pages;
         }
     }
@@ -495,7 +509,7 @@ impl Site {
     /// Group every page's terms: spellings that fold alike (case, full/half width, spacing) or
     /// that the taxonomy's alias map joins are one term, shown in its most frequent spelling.
     /// Different terms whose slugs collide are merged too, with a warning naming both.
-    fn collect_taxonomies(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+    fn collect_taxonomies(&mut self, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let declared: Vec<TaxonomyConfig> = self.config.taxonomies.clone();
         for page in &self.pages {
             for name in page.source.meta.taxonomies.keys() {
@@ -514,20 +528,31 @@ impl Site {
                 config.aliases.iter().map(|(from, to)| (term_key(from), to.clone())).collect();
             // slug -> (folded key -> (spelling -> count)), pages
             type Group = (BTreeMap<String, BTreeMap<String, usize>>, Vec<usize>);
-            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-            // The same term is written on many pages: its spelling, slug and key once each.
-            let mut known: std::collections::HashMap<&str, (String, String, String)> = Default::default();
+            // The same term is written on many pages: its spelling, slug and key are made once,
+            // and it is counted, with the pages it is on, before it joins its group.
+            struct Written {
+                spelling: String,
+                slug: String,
+                key: String,
+                count: usize,
+                /// In order, each once.
+                pages: Vec<usize>,
+            }
+            let mut known: std::collections::HashMap<&str, usize> = Default::default();
+            let mut written: Vec<Written> = Vec::new();
             for (number, page) in self.pages.iter().enumerate() {
                 let Some(terms) = page.source.meta.taxonomies.get(&config.name) else { continue };
                 for term in terms {
-                    let (spelling, slug, key) = known.entry(term.as_str()).or_insert_with(|| {
-                        let written = crate::text::collapse_whitespace(term.trim());
-                        let spelling = aliases.get(&term_key(&written)).cloned().unwrap_or(written);
+                    let at = *known.entry(term.as_str()).or_insert_with(|| {
+                        let text = crate::text::collapse_whitespace(term.trim());
+                        let spelling = aliases.get(&term_key(&text)).cloned().unwrap_or(text);
                         let slug = slugify(&spelling);
                         let key = term_key(&spelling);
-                        (spelling, slug, key)
+                        written.push(Written { spelling, slug, key, count: 0, pages: Vec::new() });
+                        written.len() - 1
                     });
-                    if slug.is_empty() {
+                    let term_ = &mut written[at];
+                    if term_.slug.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             &page.source.display,
                             0,
@@ -536,26 +561,22 @@ impl Site {
                         ));
                         continue;
                     }
-                    let group = match groups.get_mut(slug.as_str()) {
-                        Some(group) => group,
-                        None => groups.entry(slug.clone()).or_default(),
-                    };
-                    let spellings = match group.0.get_mut(key.as_str()) {
-                        Some(spellings) => spellings,
-                        None => group.0.entry(key.clone()).or_default(),
-                    };
-                    match spellings.get_mut(spelling.as_str()) {
-                        Some(count) => *count += 1,
-                        None => {
-                            spellings.insert(spelling.clone(), 1);
-                        }
-                    }
-                    // Pages come in order, so this page is the last one if it is there at all
-                    // (`contains` would make a term on many pages quadratic).
-                    if group.1.last() != Some(&number) {
-                        group.1.push(number);
+                    term_.count += 1;
+                    if term_.pages.last() != Some(&number) {
+                        term_.pages.push(number);
                     }
                 }
+            }
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            for term in written.into_iter().filter(|t| t.count > 0) {
+                let group = groups.entry(term.slug).or_default();
+                *group.0.entry(term.key).or_default().entry(term.spelling).or_default() += term.count;
+                group.1.extend(term.pages);
+            }
+            for group in groups.values_mut() {
+                // Terms of one group may share pages.
+                group.1.sort_unstable();
+                group.1.dedup();
             }
             let mut terms = Vec::new();
             for (slug, (keys, mut pages)) in groups {
@@ -584,12 +605,18 @@ impl Site {
                         ),
                     ));
                 }
-                pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Date));
+                pages.sort_by_key(|&page| by_date[page]);
                 terms.push(Term { name, slug, pages });
             }
             for (term_number, term) in terms.iter().enumerate() {
                 for &page in &term.pages {
-                    self.pages[page].terms.entry(config.name.clone()).or_default().push(term_number);
+                    let of_page = &mut self.pages[page].terms;
+                    match of_page.get_mut(&config.name) {
+                        Some(numbers) => numbers.push(term_number),
+                        None => {
+                            of_page.insert(config.name.clone(), vec![term_number]);
+                        }
+                    }
                 }
             }
             self.taxonomies.push(Taxonomy { config, terms });
@@ -597,7 +624,7 @@ impl Site {
     }
 
     /// Score every article's sections against the topic themes and record memberships.
-    fn match_topics(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+    fn match_topics(&mut self, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let mut theme_pages: Vec<usize> =
             (0..self.pages.len()).filter(|&n| content::is_topic_page(&self.pages[n].source.rel)).collect();
         theme_pages.sort_by(|&a, &b| compare(&self.pages[a], &self.pages[b], SortBy::Weight));
@@ -629,55 +656,63 @@ impl Site {
         };
         let found: Vec<(Vec<TopicLink>, bool)> = articles
             .par_iter()
-            .map(|&n| {
-                let page = &self.pages[n];
-                let folded: Vec<String> = page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
-                // Per theme: the best qualifying section, and the best section at all (the
-                // first of equal scores), as (section, score).
-                let mut best: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
-                let mut any: BTreeMap<usize, (usize, topics::SectionScore)> = BTreeMap::new();
-                for (i, text) in folded.iter().enumerate() {
-                    for score in matcher.score(text, config) {
-                        let better = |slot: Option<&(usize, topics::SectionScore)>| {
-                            slot.is_none_or(|(_, s)| score.score > s.score)
+            .map_init(
+                || (topics::Scratch::default(), Vec::new()),
+                |(scratch, section_scores), &n| {
+                    let page = &self.pages[n];
+                    let folded: Vec<std::borrow::Cow<str>> =
+                        page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
+                    // Every section's scores, as (section, score); per theme, the best qualifying
+                    // one and the best at all (the first of equal scores), by index into them.
+                    let mut scores: Vec<(usize, topics::SectionScore)> = Vec::new();
+                    let mut best: Vec<Option<usize>> = vec![None; self.topics.len()];
+                    let mut any: Vec<Option<usize>> = vec![None; self.topics.len()];
+                    for (i, text) in folded.iter().enumerate() {
+                        matcher.score_into(text, config, scratch, section_scores);
+                        for score in section_scores.drain(..) {
+                            let at = scores.len();
+                            let better = |slot: Option<usize>| slot.is_none_or(|j| score.score > scores[j].1.score);
+                            if topics::qualifies(&score, config) && better(best[score.theme]) {
+                                best[score.theme] = Some(at);
+                            }
+                            if better(any[score.theme]) {
+                                any[score.theme] = Some(at);
+                            }
+                            scores.push((i, score));
+                        }
+                    }
+                    let mut links: Vec<TopicLink> = best
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(topic, at)| at.map(|at| (topic, &scores[at])))
+                        .map(|(topic, (section, score))| TopicLink {
+                            topic,
+                            section: Some(*section),
+                            score: score.score,
+                            snippet: topics::snippet(&folded[*section], &score.spans),
+                            declared: false,
+                        })
+                        .collect();
+                    let mut unknown = false;
+                    for name in &page.source.meta.themes {
+                        let Some(topic) = find(name) else {
+                            unknown = true;
+                            continue;
                         };
-                        if topics::qualifies(&score, config) && better(best.get(&score.theme)) {
-                            best.insert(score.theme, (i, score.clone()));
+                        if links.iter().any(|l| l.topic == topic) {
+                            links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
+                            continue;
                         }
-                        if better(any.get(&score.theme)) {
-                            any.insert(score.theme, (i, score));
-                        }
+                        let (section, score, snippet) = match any[topic].map(|at| &scores[at]) {
+                            Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
+                            None => (None, 0.0, topics::snippet(&page.summary, &[])),
+                        };
+                        links.push(TopicLink { topic, section, score, snippet, declared: true });
                     }
-                }
-                let mut links: Vec<TopicLink> = best
-                    .into_iter()
-                    .map(|(topic, (section, score))| TopicLink {
-                        topic,
-                        section: Some(section),
-                        score: score.score,
-                        snippet: topics::snippet(&folded[section], &score.spans),
-                        declared: false,
-                    })
-                    .collect();
-                let mut unknown = false;
-                for name in &page.source.meta.themes {
-                    let Some(topic) = find(name) else {
-                        unknown = true;
-                        continue;
-                    };
-                    if links.iter().any(|l| l.topic == topic) {
-                        links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
-                        continue;
-                    }
-                    let (section, score, snippet) = match any.get(&topic) {
-                        Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
-                        None => (None, 0.0, topics::snippet(&page.summary, &[])),
-                    };
-                    links.push(TopicLink { topic, section, score, snippet, declared: true });
-                }
-                links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
-                (links, unknown)
-            })
+                    links.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.topic.cmp(&b.topic)));
+                    (links, unknown)
+                },
+            )
             .collect();
         for (&n, (links, unknown)) in articles.iter().zip(found) {
             for name in self.pages[n].source.meta.themes.iter().filter(|_| unknown) {
@@ -706,13 +741,13 @@ impl Site {
         for topic in &mut self.topics {
             topic.members.sort_by(|&(a, i), &(b, j)| {
                 let (sa, sb) = (pages[a].topics[i].score, pages[b].topics[j].score);
-                sb.total_cmp(&sa).then_with(|| compare(&pages[a], &pages[b], SortBy::Date))
+                sb.total_cmp(&sa).then(by_date[a].cmp(&by_date[b]))
             });
         }
     }
 
     /// Backlinks, and `#anchor`s that point at no heading. `by_path` maps site paths to pages.
-    fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>) {
+    fn check_links(&mut self, by_path: &BTreeMap<String, usize>, diagnostics: &mut Vec<Diagnostic>, by_date: &[u32]) {
         let severity_broken = |d: Diagnostic, allow: bool| {
             if allow { Diagnostic { severity: crate::diagnostics::Severity::Warning, ..d } } else { d }
         };
@@ -759,7 +794,7 @@ impl Site {
             }
         }
         for (page, mut links) in backlinks.into_iter().enumerate() {
-            links.sort_by(|a, b| compare(&self.pages[a.page], &self.pages[b.page], SortBy::Date));
+            links.sort_by_key(|link| by_date[link.page]);
             self.pages[page].backlinks = links;
         }
     }
@@ -767,45 +802,56 @@ impl Site {
     /// The knowledge graph: articles, topic themes, tags and glossary terms, and their links.
     pub fn graph(&self) -> crate::graph::Graph {
         use crate::graph::{GraphBuilder, NodeKind};
+        const NONE: usize = usize::MAX;
         let mut graph = GraphBuilder::new();
         let url = |n: usize| self.config.url(&self.pages[n].path);
-        let mut node_of: BTreeMap<usize, usize> = BTreeMap::new();
+        // Per page: its node, if it has one.
+        let mut node_of: Vec<usize> = vec![NONE; self.pages.len()];
         for topic in &self.topics {
-            node_of.insert(topic.page, graph.node(NodeKind::Theme, self.pages[topic.page].title(), &url(topic.page)));
+            node_of[topic.page] = graph.node(NodeKind::Theme, self.pages[topic.page].title(), &url(topic.page));
         }
-        for number in 0..self.pages.len() {
-            if content::is_glossary_page(&self.pages[number].source.rel) {
-                node_of.insert(number, graph.node(NodeKind::Glossary, self.pages[number].title(), &url(number)));
+        for (number, page) in self.pages.iter().enumerate() {
+            if content::is_glossary_page(&page.source.rel) {
+                node_of[number] = graph.node(NodeKind::Glossary, page.title(), &url(number));
             }
         }
         let articles: Vec<usize> = (0..self.pages.len()).filter(|&n| self.is_article(n)).collect();
         for &number in &articles {
-            node_of.insert(number, graph.node(NodeKind::Article, self.pages[number].title(), &url(number)));
+            node_of[number] = graph.node(NodeKind::Article, self.pages[number].title(), &url(number));
         }
         let tags = self.taxonomies.iter().find(|t| t.name() == "tags");
+        // Per term of `tags`: its node, made when an article first carries it.
+        let mut tag_node: Vec<usize> = vec![NONE; tags.map_or(0, |t| t.terms.len())];
         for &number in &articles {
             let page = &self.pages[number];
-            let me = node_of[&number];
+            let me = node_of[number];
             for link in &page.topics {
-                graph.edge(me, node_of[&self.topics[link.topic].page], "theme");
+                graph.edge(me, node_of[self.topics[link.topic].page], "theme");
             }
             if let (Some(tags), Some(terms)) = (tags, page.terms.get("tags")) {
                 for &term in terms {
-                    let term = &tags.terms[term];
-                    let path = format!("/tags/{}/", term.slug);
-                    let tag = graph.node(NodeKind::Tag, &term.name, &self.config.url(&path));
-                    graph.edge(me, tag, "tag");
+                    if tag_node[term] == NONE {
+                        let term_ = &tags.terms[term];
+                        let path = format!("/tags/{}/", term_.slug);
+                        tag_node[term] = graph.node(NodeKind::Tag, &term_.name, &self.config.url(&path));
+                    }
+                    graph.edge(me, tag_node[term], "tag");
                 }
             }
-            for term in &page.rendered.glossary_terms {
-                if let Some(&node) = node_of.get(term) {
+            for &term in &page.rendered.glossary_terms {
+                if let Some(&node) = node_of.get(term).filter(|&&node| node != NONE) {
                     graph.edge(me, node, "glossary");
                 }
             }
         }
         for (target, page) in self.pages.iter().enumerate() {
+            let to = node_of[target];
+            if to == NONE {
+                continue;
+            }
             for backlink in &page.backlinks {
-                if let (Some(&from), Some(&to)) = (node_of.get(&backlink.page), node_of.get(&target)) {
+                let from = node_of[backlink.page];
+                if from != NONE {
                     graph.edge(from, to, "link");
                 }
             }

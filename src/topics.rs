@@ -11,6 +11,8 @@
 //!
 //! (In this code "theme" alone never means the visual theme of `themes/<name>/`.)
 
+use std::borrow::Cow;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::config::TopicsConfig;
@@ -32,8 +34,11 @@ pub type ThemeSpec = (Vec<(String, f64)>, Vec<String>);
 /// All topic themes' phrases in one automaton.
 pub struct Matcher {
     automaton: Option<AhoCorasick>,
-    /// Per pattern: which themes list it, and how.
-    owners: Vec<Vec<(usize, Role)>>,
+    /// Per pattern: the themes that list it as a keyword, with the weight, in listing order
+    /// (a theme that lists it twice is here twice).
+    keywords: Vec<Vec<(usize, f64)>>,
+    /// Per pattern: the themes that list it as a keyword, each once.
+    keyword_themes: Vec<Vec<usize>>,
     /// Per pattern: must it sit on ASCII word boundaries (it starts or ends with a Latin letter/digit)?
     latin: Vec<(bool, bool)>,
     themes: usize,
@@ -95,15 +100,53 @@ impl Matcher {
                 .build(&patterns)
                 .expect("phrases of bounded size build an automaton")
         });
-        Matcher { automaton, owners, latin, themes: themes.len() }
+        let keywords: Vec<Vec<(usize, f64)>> = owners
+            .iter()
+            .map(|owners| {
+                owners
+                    .iter()
+                    .filter_map(|&(theme, role)| match role {
+                        Role::Keyword(w) => Some((theme, w)),
+                        Role::Exclude => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let keyword_themes = keywords
+            .iter()
+            .map(|keywords| {
+                let mut themes: Vec<usize> = Vec::new();
+                for &(theme, _) in keywords {
+                    if !themes.contains(&theme) {
+                        themes.push(theme);
+                    }
+                }
+                themes
+            })
+            .collect();
+        Matcher { automaton, keywords, keyword_themes, latin, themes: themes.len() }
     }
 
     /// Score `text` (already width-folded with [`fold`]) for every theme that matches at all.
     pub fn score(&self, folded: &str, config: &TopicsConfig) -> Vec<SectionScore> {
-        let Some(automaton) = &self.automaton else { return Vec::new() };
-        let mut weight = vec![0.0f64; self.themes];
-        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); self.themes];
-        let mut spans: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.themes];
+        let mut scores = Vec::new();
+        self.score_into(folded, config, &mut Scratch::default(), &mut scores);
+        scores
+    }
+
+    /// [`Matcher::score`] into `scores` (emptied first), with working memory that `scratch`
+    /// keeps from one call to the next.
+    pub fn score_into(
+        &self,
+        folded: &str,
+        config: &TopicsConfig,
+        scratch: &mut Scratch,
+        scores: &mut Vec<SectionScore>,
+    ) {
+        scores.clear();
+        let Some(automaton) = &self.automaton else { return };
+        scratch.prepare(self.themes, self.keywords.len());
+        let Scratch { weight, distinct, spans, seen_in, call } = scratch;
         let bytes = folded.as_bytes();
         for found in automaton.find_iter(folded) {
             let pattern = found.pattern().as_usize();
@@ -115,34 +158,73 @@ impl Matcher {
             {
                 continue;
             }
-            for &(theme, role) in &self.owners[pattern] {
-                if let Role::Keyword(w) = role {
-                    weight[theme] += w;
-                    if !seen[theme].contains(&pattern) {
-                        seen[theme].push(pattern);
-                    }
-                    spans[theme].push((found.start(), found.end()));
+            for &(theme, w) in &self.keywords[pattern] {
+                weight[theme] += w;
+                spans[theme].push((found.start(), found.end()));
+            }
+            // A phrase counts once per theme towards the different phrases matched.
+            if seen_in[pattern] != *call {
+                seen_in[pattern] = *call;
+                for &theme in &self.keyword_themes[pattern] {
+                    distinct[theme] += 1;
                 }
             }
         }
+        if !weight.iter().any(|&w| w > 0.0) {
+            return;
+        }
         let length = visible_chars(folded).max(config.min_chars).max(1);
-        (0..self.themes)
-            .filter(|&t| weight[t] > 0.0)
-            .map(|t| SectionScore {
-                theme: t,
-                score: weight[t] * 1000.0 / length as f64,
-                distinct: seen[t].len(),
-                spans: std::mem::take(&mut spans[t]),
-            })
-            .collect()
+        for t in 0..self.themes {
+            if weight[t] > 0.0 {
+                scores.push(SectionScore {
+                    theme: t,
+                    score: weight[t] * 1000.0 / length as f64,
+                    distinct: distinct[t],
+                    spans: spans[t].clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Working memory of [`Matcher::score_into`].
+#[derive(Default)]
+pub struct Scratch {
+    /// Per theme: summed weight, different phrases and match spans so far.
+    weight: Vec<f64>,
+    distinct: Vec<usize>,
+    spans: Vec<Vec<(usize, usize)>>,
+    /// Per pattern: the call that last matched it.
+    seen_in: Vec<u32>,
+    /// Calls so far, this one included.
+    call: u32,
+}
+
+impl Scratch {
+    fn prepare(&mut self, themes: usize, patterns: usize) {
+        self.weight.clear();
+        self.weight.resize(themes, 0.0);
+        self.distinct.clear();
+        self.distinct.resize(themes, 0);
+        self.spans.resize_with(themes, Vec::new);
+        self.spans.iter_mut().for_each(Vec::clear);
+        self.call = self.call.wrapping_add(1);
+        if self.call == 0 || self.seen_in.len() != patterns {
+            self.seen_in = vec![0; patterns];
+            self.call = 1;
+        }
     }
 }
 
 /// The form of text the matcher reads: full-width letters and digits folded to ASCII (so
 /// `ＴＯ Ｂ` is `TO B`); Chinese punctuation such as `，` stays as written, since snippets show it.
-pub fn fold(text: &str) -> String {
+pub fn fold(text: &str) -> Cow<'_, str> {
+    // Most text has nothing to fold: look for the first character that changes before copying.
+    let first = first_foldable(text.as_bytes());
+    let Some(first) = first else { return Cow::Borrowed(text) };
     let mut folded = String::with_capacity(text.len());
-    let mut rest = text;
+    folded.push_str(&text[..first]);
+    let mut rest = &text[first..];
     // Every character folded is encoded starting with 0xEF (U+FFxx) or 0xE3 (U+3000), bytes
     // that only ever start a character: copy the runs between them as they are.
     while let Some(at) = rest.bytes().position(|b| b == 0xEF || b == 0xE3) {
@@ -158,7 +240,32 @@ pub fn fold(text: &str) -> String {
         rest = &rest[at + c.len_utf8()..];
     }
     folded.push_str(rest);
-    folded
+    Cow::Owned(folded)
+}
+
+/// Where the first character [`fold`] changes starts: U+FF10–FF19, U+FF21–FF3A and
+/// U+FF41–FF5A (`EF BC 90..99`, `EF BC A1..BA`, `EF BD 81..9A`) or U+3000 (`E3 80 80`).
+fn first_foldable(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 64;
+    // Whether the character starting at a byte is one to fold, from it and the two after it,
+    // without branches, so that the compiler can test a block of bytes at once.
+    let foldable = |a: u8, b: u8, c: u8| {
+        let wide = (b == 0xBC) & ((c.wrapping_sub(0x90) < 10) | (c.wrapping_sub(0xA1) < 26))
+            | (b == 0xBD) & (c.wrapping_sub(0x81) < 26);
+        (a == 0xEF) & wide | (a == 0xE3) & (b == 0x80) & (c == 0x80)
+    };
+    // Every such character is three bytes long: no later than two bytes before the end.
+    let starts = bytes.len().saturating_sub(2);
+    let mut from = 0;
+    while from < starts {
+        let to = (from + BLOCK).min(starts);
+        let (a, b, c) = (&bytes[from..to], &bytes[from + 1..to + 1], &bytes[from + 2..to + 2]);
+        if a.iter().zip(b).zip(c).fold(false, |found, ((&a, &b), &c)| found | foldable(a, b, c)) {
+            return (from..to).find(|&i| foldable(bytes[i], bytes[i + 1], bytes[i + 2]));
+        }
+        from = to;
+    }
+    None
 }
 
 /// The characters of `text` that are not whitespace.
@@ -236,26 +343,85 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
         back => folded[..first_byte].char_indices().rev().nth(back - 1).map_or(0, |(i, _)| i),
     };
     let to = folded[from..].char_indices().nth(SNIPPET_CHARS).map_or(folded.len(), |(i, _)| from + i);
-    let mut html = String::new();
+    // The html is written with its whitespace collapsed as it goes (the same text as
+    // `collapse_whitespace` of the whole: the markup added holds no whitespace).
+    let mut html = Collapsed::default();
     if from_char > 0 {
-        html.push('…');
+        html.markup("…");
     }
     let mut cursor = from;
     for &(s, e) in spans {
         if s < cursor || e > to {
             continue;
         }
-        html.push_str(&escape(&folded[cursor..s]));
-        html.push_str("<mark>");
-        html.push_str(&escape(&folded[s..e]));
-        html.push_str("</mark>");
+        html.text(&folded[cursor..s]);
+        html.markup("<mark>");
+        html.text(&folded[s..e]);
+        html.markup("</mark>");
         cursor = e;
     }
-    html.push_str(&escape(&folded[cursor..to]));
+    html.text(&folded[cursor..to]);
     if to < folded.len() {
-        html.push('…');
+        html.markup("…");
     }
-    crate::text::collapse_whitespace(&html)
+    html.out
+}
+
+/// HTML written with runs of whitespace as one space and none at either end, and without
+/// zero-width characters, as [`crate::text::collapse_whitespace`] would leave it.
+#[derive(Default)]
+struct Collapsed {
+    out: String,
+    /// Whitespace came after the last character written.
+    space: bool,
+}
+
+impl Collapsed {
+    /// Markup without whitespace, as it is.
+    fn markup(&mut self, markup: &str) {
+        if std::mem::take(&mut self.space) {
+            self.out.push(' ');
+        }
+        self.out.push_str(markup);
+    }
+
+    /// Text, escaped for HTML.
+    fn text(&mut self, text: &str) {
+        // Runs of characters written as they are go in with one copy each.
+        let mut from = 0;
+        for (i, c) in text.char_indices() {
+            let zero_width = crate::text::is_zero_width(c);
+            let space = !zero_width && c.is_whitespace();
+            let escaped = matches!(c, '&' | '<' | '>' | '"' | '\'');
+            if !(zero_width || space || escaped) {
+                // The first of a run: the whitespace before it is written now, the run later.
+                if i == from && std::mem::take(&mut self.space) {
+                    self.out.push(' ');
+                }
+                continue;
+            }
+            self.out.push_str(&text[from..i]);
+            from = i + c.len_utf8();
+            if zero_width {
+                continue;
+            }
+            if space {
+                self.space = !self.out.is_empty();
+                continue;
+            }
+            if std::mem::take(&mut self.space) {
+                self.out.push(' ');
+            }
+            self.out.push_str(match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                _ => "&#39;",
+            });
+        }
+        self.out.push_str(&text[from..]);
+    }
 }
 
 #[cfg(test)]
@@ -318,11 +484,62 @@ mod tests {
 
     #[test]
     fn long_snippets_are_cut_around_the_matches() {
-        let text = fold(&format!("{}外围技能与PRD{}", "前".repeat(300), "后".repeat(300)));
+        let raw = format!("{}外围技能与PRD{}", "前".repeat(300), "后".repeat(300));
+        let text = fold(&raw);
         let scores = matcher().score(&text, &config());
         let html = snippet(&text, &scores[0].spans);
         assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
         assert!(html.contains("<mark>外围技能</mark>与<mark>PRD</mark>"), "{html}");
         assert!(html.chars().count() < 160, "{html}");
+    }
+
+    #[test]
+    fn fold_copies_only_text_that_changes() {
+        assert!(matches!(fold("产品经理，写PRD。"), Cow::Borrowed(_)));
+        assert_eq!(fold("做\u{3000}ＴＯ Ｂ，１２ｘ"), "做 TO B，12x");
+        assert!(matches!(fold("全角标点，！"), Cow::Borrowed(_)), "only letters, digits and U+3000 fold");
+    }
+
+    #[test]
+    fn scratch_reused_across_sections_scores_each_on_its_own() {
+        let m = matcher();
+        let mut scratch = Scratch::default();
+        let mut scores = Vec::new();
+        let texts = ["外围技能失效，PRD 也不再稀缺。", "B端 To B 外围技能", "无关的文字", "PRD PRD 外围技能 B端"];
+        for text in texts.iter().chain(&texts) {
+            let text = fold(text);
+            m.score_into(&text, &config(), &mut scratch, &mut scores);
+            assert_eq!(scores, m.score(&text, &config()), "{text}");
+        }
+        let scores = m.score("PRD PRD 外围技能", &config());
+        assert_eq!((scores[0].distinct, scores[0].spans.len()), (2, 3), "a phrase found twice is one phrase");
+    }
+
+    #[test]
+    fn snippets_collapse_whitespace_and_drop_zero_width_characters() {
+        let text = fold("  开头\n\n  说到 \u{200b}外围技能 ，\t还有 PRD  ");
+        let scores = matcher().score(&text, &config());
+        let html = snippet(&text, &scores[0].spans);
+        assert_eq!(html, "开头 说到 <mark>外围技能</mark> ， 还有 <mark>PRD</mark>");
+    }
+
+    #[test]
+    fn fold_finds_characters_to_fold_anywhere_in_long_text() {
+        for at in [0, 1, 30, 31, 32, 33, 61, 62, 63, 64, 65, 100, 127, 128] {
+            let text = format!("{}ＡＩ，中文\u{3000}", "产".repeat(at));
+            assert_eq!(fold(&text), format!("{}AI，中文 ", "产".repeat(at)), "at {at}");
+            let text = format!("{}ab，。", "x".repeat(at));
+            assert!(matches!(fold(&text), Cow::Borrowed(_)), "at {at}");
+        }
+        assert!(matches!(fold("末尾，"), Cow::Borrowed(_)));
+        assert_eq!(fold("末尾０"), "末尾0");
+    }
+
+    #[test]
+    fn snippet_text_is_escaped_between_runs() {
+        let text = fold("a&b <i>'引号'\"x\"  外围技能 PRD");
+        let scores = matcher().score(&text, &config());
+        let html = snippet(&text, &scores[0].spans);
+        assert_eq!(html, "a&amp;b &lt;i&gt;&#39;引号&#39;&quot;x&quot; <mark>外围技能</mark> <mark>PRD</mark>");
     }
 }

@@ -57,9 +57,15 @@ pub(super) fn force_directed(n: usize, edges: &[(usize, usize)], order: &[usize]
     for round in 0..params.iterations {
         force.iter_mut().for_each(|f| *f = (0.0, 0.0));
         for i in 0..n {
-            let (xi, yi) = pos[i];
-            for j in i + 1..n {
-                let (mut dx, mut dy) = (xi - pos[j].0, yi - pos[j].1);
+            let ((xi, yi), mi) = (pos[i], mass[i]);
+            // Node i's force so far (from the nodes before it), summed on in a register: the
+            // same additions in the same order as adding into `force[i]` directly, without a
+            // store and a reload between each.
+            let (mut fx, mut fy) = force[i];
+            for ((j, &(xj, yj)), (fj, &mj)) in
+                pos.iter().enumerate().skip(i + 1).zip(force[i + 1..].iter_mut().zip(&mass[i + 1..]))
+            {
+                let (mut dx, mut dy) = (xi - xj, yi - yj);
                 let mut d2 = dx * dx + dy * dy;
                 if d2 < 1e-9 {
                     // Two nodes on the same spot: part them along a direction fixed by their indices.
@@ -68,12 +74,13 @@ pub(super) fn force_directed(n: usize, edges: &[(usize, usize)], order: &[usize]
                     d2 = dx * dx + dy * dy;
                 }
                 // m₁·m₂ / d along the unit vector (dx, dy) / d.
-                let f = mass[i] * mass[j] / d2;
-                force[i].0 += dx * f;
-                force[i].1 += dy * f;
-                force[j].0 -= dx * f;
-                force[j].1 -= dy * f;
+                let f = mi * mj / d2;
+                fx += dx * f;
+                fy += dy * f;
+                fj.0 -= dx * f;
+                fj.1 -= dy * f;
             }
+            force[i] = (fx, fy);
         }
         for &(a, b) in edges {
             let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);

@@ -265,6 +265,51 @@ fn json_ignores_broken_looping_and_repeated_edges() {
 }
 
 #[test]
+fn a_hub_keeps_each_edge_once_however_many_it_has() {
+    let mut b = GraphBuilder::new();
+    let hub = b.node(NodeKind::Theme, "中心", "/themes/hub/");
+    let spokes: Vec<usize> =
+        (0..100).map(|i| b.node(NodeKind::Article, &format!("文章{i}"), &format!("/articles/a{i}/"))).collect();
+    for &s in &spokes {
+        assert!(b.edge(hub, s, "link"), "first hub→{s}");
+        assert!(b.edge(hub, s, "theme"), "another kind is another edge");
+    }
+    for &s in spokes.iter().rev() {
+        assert!(!b.edge(hub, s, "link"), "repeat hub→{s}");
+        assert!(!b.edge(hub, s, "theme"), "repeat hub→{s}");
+        assert!(b.edge(s, hub, "link"), "the other direction is another edge");
+    }
+    let g = b.finish();
+    assert_eq!(g.edges.len(), 300);
+    let value: serde_json::Value = serde_json::from_str(&g.to_json()).unwrap();
+    assert_eq!(value["edges"].as_array().unwrap().len(), 300);
+    assert_eq!(value["nodes"][0]["id"], "article:/articles/a0/");
+    let hub_json = value["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "theme:/themes/hub/").unwrap();
+    assert_eq!(hub_json["degree"], 300);
+}
+
+#[test]
+fn json_repeats_of_one_edge_in_a_hand_made_graph_count_once() {
+    let mut g = tiny();
+    let clean = g.to_json();
+    // The same pair with another kind, and the first edge again, far from the first.
+    let first = g.edges[0];
+    g.edges.push(Edge { source: first.source, target: first.target, kind: "theme" });
+    g.edges.push(first);
+    let json = g.to_json();
+    assert_ne!(json, clean);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let edges = value["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 7);
+    let between: Vec<&str> = edges
+        .iter()
+        .filter(|e| e["source"] == "article:/articles/pm/" && e["target"] == "article:/articles/b2b/")
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(between, ["link", "theme"]);
+}
+
+#[test]
 fn json_escapes_labels_as_json_strings() {
     let mut b = GraphBuilder::new();
     b.node(NodeKind::Tag, "say \"hi\"\n\\", "/tags/hi/");
