@@ -30,9 +30,9 @@ pub(super) fn apply<'a>(
     let mut external = Vec::new();
     let mut iter = events.into_iter();
     while let Some((event, range)) = iter.next() {
-        let (line, column) = ctx.lines.locate(range.start);
         match event {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let (line, column) = ctx.lines.locate(range.start);
                 let Some(kind) = link_kind(link_type, &dest_url) else {
                     if is_web(link_type, &dest_url) {
                         let url = dest_url.to_string();
@@ -101,6 +101,7 @@ pub(super) fn apply<'a>(
                 }
             }
             Event::Start(Tag::Image { link_type, dest_url, title, .. }) => {
+                let (line, column) = ctx.lines.locate(range.start);
                 let alt = alt_text(&mut iter);
                 let alt_empty = alt.trim().is_empty();
                 let mut src = dest_url.to_string();

@@ -211,9 +211,11 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     let stars = emphasis::delimiter_positions(body, &first);
     let marked = !stars.is_empty();
     drop(first);
-    let original = LineIndex::new(body, opts.line_offset);
-    for (pos, message) in &scan.warnings {
-        warnings.push(original.warning(*pos, message.clone()));
+    if !scan.warnings.is_empty() {
+        let original = LineIndex::new(body, opts.line_offset);
+        for (pos, message) in &scan.warnings {
+            warnings.push(original.warning(*pos, message.clone()));
+        }
     }
     let mut edits: BTreeMap<usize, char> = stars.into_iter().collect();
     edits.extend(scan.edits.iter().copied());
