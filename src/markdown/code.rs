@@ -28,6 +28,10 @@ fn syntaxes() -> &'static SyntaxSet {
 
 /// Replaces each code block by its HTML; also says whether there was one.
 pub(super) fn highlight(events: Vec<Spanned<'_>>) -> (Vec<Spanned<'_>>, bool) {
+    // Most pages have no code: keep their events as they are rather than move each one.
+    if !events.iter().any(|(event, _)| matches!(event, Event::Start(Tag::CodeBlock(_)))) {
+        return (events, false);
+    }
     let mut out = Vec::with_capacity(events.len());
     let mut has_code = false;
     let mut iter = events.into_iter();

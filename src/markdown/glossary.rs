@@ -137,27 +137,35 @@ impl Glossary {
 
     /// Mentions in `text`, in order, not overlapping: leftmost first, then
     /// longest, among those that pass the Latin boundary check.
+    #[cfg(test)]
     pub(super) fn find(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.find_into(text, &mut Vec::new(), &mut hits);
+        hits
+    }
+
+    /// [`Glossary::find`] into `hits` (cleared first), with `candidates` as scratch space:
+    /// a page reuses both for all its paragraphs.
+    fn find_into(&self, text: &str, candidates: &mut Vec<(usize, usize, usize)>, hits: &mut Vec<Hit>) {
+        candidates.clear();
+        hits.clear();
         let Some(matcher) = &self.matcher else {
-            return Vec::new();
+            return;
         };
         let folded = Folded::new(text, &self.active);
         let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
         let folded_text: &str = &folded.text;
         let before = |at: usize| folded_text[..at].chars().next_back();
         let after = |at: usize| folded_text[at..].chars().next();
-        let mut candidates: Vec<(usize, usize, usize)> = matcher
-            .find_overlapping_iter(folded_text)
-            .filter(|m| {
-                let phrase = &self.phrases[m.pattern().as_usize()];
-                !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end()))))
-            })
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect();
+        for m in matcher.find_overlapping_iter(folded_text) {
+            let phrase = &self.phrases[m.pattern().as_usize()];
+            if !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end())))) {
+                candidates.push((m.start(), m.end(), m.pattern().as_usize()));
+            }
+        }
         candidates.sort_by_key(|&(start, end, pattern)| (start, std::cmp::Reverse(end), pattern));
-        let mut hits = Vec::new();
         let mut free_from = 0;
-        for (start, end, pattern) in candidates {
+        for &(start, end, pattern) in candidates.iter() {
             if start < free_from {
                 continue;
             }
@@ -167,7 +175,6 @@ impl Glossary {
             let range = folded.source_start(start)..folded.source_end(end);
             hits.push(Hit { range, term: self.phrases[pattern].term });
         }
-        hits
     }
 }
 
@@ -390,6 +397,8 @@ pub(super) fn apply<'a>(
         own: glossary.terms.iter().map(|t| self_url == Some(t.url.as_str())).collect(),
         linked: vec![false; glossary.terms.len()],
         mentioned: vec![false; glossary.terms.len()],
+        candidates: Vec::new(),
+        hits: Vec::new(),
         out: Vec::with_capacity(events.len() + 8),
     };
     let mut state = State::default();
@@ -468,6 +477,9 @@ struct Pass<'g, 'a> {
     linked: Vec<bool>,
     /// Per term: it is mentioned.
     mentioned: Vec<bool>,
+    /// Scratch space for [`Glossary::find_into`].
+    candidates: Vec<(usize, usize, usize)>,
+    hits: Vec<Hit>,
     out: Vec<Spanned<'a>>,
 }
 
@@ -501,8 +513,10 @@ impl<'a> Pass<'_, 'a> {
                 Cow::Owned(joined)
             }
         };
+        let mut hits = std::mem::take(&mut self.hits);
+        self.glossary.find_into(&joined, &mut self.candidates, &mut hits);
         let mut links = Vec::new();
-        for hit in self.glossary.find(&joined) {
+        for hit in hits.drain(..) {
             if self.own[hit.term] {
                 continue;
             }
@@ -512,6 +526,7 @@ impl<'a> Pass<'_, 'a> {
                 links.push(hit);
             }
         }
+        self.hits = hits;
         if links.is_empty() {
             self.out.append(run);
             return;
