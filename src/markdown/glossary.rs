@@ -255,17 +255,11 @@ impl<'t> Folded<'t> {
         while i < bytes.len() {
             // Most characters need nothing: skip them a byte at a time. A
             // character that ends a whitespace run is looked at.
-            if pending.is_none() {
-                let lead = bytes[i];
-                if (0xE4..=0xE9).contains(&lead) {
-                    // U+4000..U+9FFF: Han, three bytes.
-                    i += 3;
-                    continue;
-                }
-                if !SPECIAL_LEAD[usize::from(lead)] {
-                    i += 1;
-                    continue;
-                }
+            if pending.is_none()
+                && let Some(skip) = plain(bytes, i, active)
+            {
+                i += skip;
+                continue;
             }
             let c = text[i..].chars().next().expect("i is a character boundary");
             let source = i..i + c.len_utf8();
@@ -338,19 +332,46 @@ impl<'t> Folded<'t> {
     }
 }
 
-/// Lead bytes of the characters [`Folded::new`] must look at: ASCII
-/// whitespace, and the first bytes of the UTF-8 forms of non-ASCII whitespace
-/// (U+0085, U+00A0, U+1680, U+2000..U+205F, U+3000), zero-width characters
-/// (U+200B..U+200D, U+2060, U+FEFF) and full-width ASCII (U+FF01..U+FF5E).
-static SPECIAL_LEAD: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
-        b += 1;
+/// The length of the character at `i` when [`Folded::new`] has nothing to
+/// do with it (keeping it as written is right unless it follows whitespace);
+/// None for ASCII whitespace, non-ASCII whitespace (U+0085, U+00A0, U+1680,
+/// U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), zero-width
+/// characters (U+200B..U+200D, U+2060, U+FEFF) and full-width ASCII that
+/// `active` says to fold. Decided from the UTF-8 bytes, without decoding.
+fn plain(bytes: &[u8], i: usize, active: &[bool; 128]) -> Option<usize> {
+    let lead = bytes[i];
+    if lead < 0x80 {
+        return (!matches!(lead, b'\t'..=b'\r' | b' ')).then_some(1);
     }
-    table
-};
+    let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+    let special = match lead {
+        0xC2 => matches!(next(1), 0x85 | 0xA0),
+        0xE1 => next(1) == 0x9A && next(2) == 0x80,
+        0xE2 => match (next(1), next(2)) {
+            (0x80, b) => b <= 0x8D || matches!(b, 0xA8 | 0xA9 | 0xAF),
+            (0x81, b) => matches!(b, 0x9F | 0xA0),
+            _ => false,
+        },
+        0xE3 => next(1) == 0x80 && next(2) == 0x80,
+        0xEF => match (next(1), next(2)) {
+            (0xBB, 0xBF) => true,
+            // U+FF01..U+FF3F and U+FF40..U+FF5E: half-width 0x21..0x5F and 0x60..0x7E.
+            (0xBC, b @ 0x81..=0xBF) => active[usize::from(b - 0x80 + 0x20)],
+            (0xBD, b @ 0x80..=0x9E) => active[usize::from(b - 0x80 + 0x60)],
+            _ => false,
+        },
+        _ => false,
+    };
+    if special {
+        return None;
+    }
+    Some(match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xFF => 4,
+        _ => 1,
+    })
+}
 
 /// Full-width ASCII to half-width; anything else as it is.
 fn fold_char(c: char) -> char {
