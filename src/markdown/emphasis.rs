@@ -239,14 +239,16 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
     if !events.iter().any(|(e, _)| matches!(e, Event::Text(t) if has_marks(t))) {
         return events;
     }
-    let boundary: Vec<bool> = events.iter().map(|(e, _)| is_boundary(e)).collect();
     let len = events.len();
-    let mut pieces = Vec::with_capacity(len);
+    // The Text events with marks are split into pieces; the rest stay as they are.
+    let mut pieces = Vec::new();
+    // (event index, its pieces in `pieces`), in order.
+    let mut split: Vec<(usize, usize)> = Vec::new();
     let mut runs: Vec<Run> = Vec::new();
     let mut containers = vec![0usize];
     let mut next_container = 1;
-    for (k, (event, range)) in events.into_iter().enumerate() {
-        match &event {
+    for (k, (event, range)) in events.iter().enumerate() {
+        match event {
             Event::Start(_) => {
                 containers.push(next_container);
                 next_container += 1;
@@ -256,22 +258,22 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
             }
             _ => {}
         }
-        let Event::Text(text) = &event else {
-            pieces.push(Piece::Event((event, range)));
+        let Event::Text(text) = event else {
             continue;
         };
         if !has_marks(text) {
-            pieces.push(Piece::Event((event, range)));
             continue;
         }
         let context = Context {
             src,
             range: range.clone(),
             container: containers.last().copied().unwrap_or(0),
-            starts_after_boundary: k == 0 || boundary[k - 1],
-            ends_before_boundary: k + 1 == len || boundary[k + 1],
+            starts_after_boundary: k == 0 || is_boundary(&events[k - 1].0),
+            ends_before_boundary: k + 1 == len || is_boundary(&events[k + 1].0),
         };
+        let first = pieces.len();
         split_text(text, &context, &mut pieces, &mut runs);
+        split.push((k, pieces.len() - first));
     }
 
     let mut by_container: Vec<(usize, usize)> = runs.iter().enumerate().map(|(i, r)| (r.container, i)).collect();
@@ -282,10 +284,18 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
     }
 
     let mut out = Vec::with_capacity(len + runs.len() * 2);
-    for piece in pieces {
-        match piece {
-            Piece::Event(e) => out.push(e),
-            Piece::Run(i) => emit(&runs[i], &mut out),
+    let mut pieces = pieces.into_iter();
+    let mut split = split.into_iter().peekable();
+    for (k, event) in events.into_iter().enumerate() {
+        let Some((_, count)) = split.next_if(|&(at, _)| at == k) else {
+            out.push(event);
+            continue;
+        };
+        for piece in pieces.by_ref().take(count) {
+            match piece {
+                Piece::Event(e) => out.push(e),
+                Piece::Run(i) => emit(&runs[i], &mut out),
+            }
         }
     }
     out

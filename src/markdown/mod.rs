@@ -303,8 +303,13 @@ pub(crate) struct LineIndex<'s> {
 
 impl<'s> LineIndex<'s> {
     pub fn new(source: &'s str, line_offset: usize) -> Self {
-        let mut starts = vec![0];
-        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let mut starts = Vec::with_capacity(source.len() / 64 + 1);
+        starts.push(0);
+        for (i, &b) in source.as_bytes().iter().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
         Self { source, starts, line_offset }
     }
 
