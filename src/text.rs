@@ -69,26 +69,67 @@ fn is_word_char(c: char) -> bool {
 pub fn stats(text: &str) -> TextStats {
     let mut out = TextStats::default();
     let mut in_word = false;
-    // The characters before and after the current one, for `joins_word`.
+    // The character before the current one, for `joins_word`.
     let mut before: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if is_cjk(c) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Lead bytes 0xE5..=0xE9 start U+5000..U+9FFF, all Han: the bulk of Chinese text.
+        if (0xE5..=0xE9).contains(&bytes[i]) {
             out.cjk_chars += 1;
             in_word = false;
-        } else if is_word_char(c) {
-            if !in_word {
-                out.latin_words += 1;
-                in_word = true;
+            // Any Han character does as `before`: it is no word character and no digit.
+            before = Some('\u{5000}');
+            i += 3;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("i is a character boundary");
+        i += c.len_utf8();
+        match unit(c) {
+            Unit::Cjk => {
+                out.cjk_chars += 1;
+                in_word = false;
             }
-        } else if in_word && joins_word(before, c, chars.peek().copied()) {
-            // stays inside the current word
-        } else {
-            in_word = false;
+            Unit::Word => {
+                if !in_word {
+                    out.latin_words += 1;
+                    in_word = true;
+                }
+            }
+            Unit::Other => {
+                if !(in_word && joins_word(before, c, text[i..].chars().next())) {
+                    in_word = false;
+                }
+            }
         }
         before = Some(c);
     }
     out
+}
+
+/// What a character is to [`stats`].
+enum Unit {
+    Cjk,
+    Word,
+    Other,
+}
+
+/// [`is_cjk`], else [`is_word_char`], with the characters of Chinese prose
+/// (ASCII, the common Han block, CJK and general punctuation) decided first
+/// without Unicode table lookups.
+fn unit(c: char) -> Unit {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return if c.is_ascii_alphanumeric() { Unit::Word } else { Unit::Other };
+    }
+    if (0x4E00..=0x9FFF).contains(&cp) || is_cjk(c) {
+        return Unit::Cjk;
+    }
+    // Punctuation and spaces that are neither letters, digits nor combining marks.
+    if matches!(cp, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20) {
+        return Unit::Other;
+    }
+    if is_word_char(c) { Unit::Word } else { Unit::Other }
 }
 
 /// Whether the punctuation `c` between `before` and `after` is inside a word: `don't`, `2.5`,
@@ -259,6 +300,12 @@ mod tests {
     fn numbers_and_contractions_are_one_word() {
         assert_eq!(word_count("GPT 3.5 don't 1,000"), 4);
         assert_eq!(word_count("AI-native"), 2);
+    }
+
+    #[test]
+    fn chinese_punctuation_ends_words_and_full_width_letters_make_them() {
+        assert_eq!(stats("AI，RAG。“LLM”——Ｇ１〇"), TextStats { cjk_chars: 1, latin_words: 4 });
+        assert_eq!(word_count("2.5、3.5"), 2);
     }
 
     #[test]

@@ -78,6 +78,26 @@ pub(super) fn apply<'a>(events: Vec<Spanned<'a>>, callouts: &[Callout], ctx: &mu
     }
     inserts.sort_by_key(|(i, pos, _)| (*i, *pos));
 
+    if inserts.len() <= FEW {
+        // A page has a hint or two: insert them where they go rather than move every event.
+        let mut events = events;
+        for (event, _) in &mut events {
+            match event {
+                Event::Start(Tag::BlockQuote(Some(kind))) => {
+                    *event = Event::Html(CowStr::from(open_div(alert_style(*kind))))
+                }
+                Event::End(TagEnd::BlockQuote(Some(_))) => *event = Event::Html(CowStr::from("</div>\n")),
+                _ => {}
+            }
+        }
+        // Last first, so the indexes still point where they did; at one index the
+        // earlier tag ends up first.
+        for (index, pos, html) in inserts.into_iter().rev() {
+            events.insert(index, (Event::Html(CowStr::from(html)), pos..pos));
+        }
+        return events;
+    }
+
     let mut out = Vec::with_capacity(events.len() + inserts.len());
     let mut pending = inserts.into_iter().peekable();
     for (index, (event, range)) in events.into_iter().enumerate() {
@@ -97,6 +117,9 @@ pub(super) fn apply<'a>(events: Vec<Spanned<'a>>, callouts: &[Callout], ctx: &mu
     }
     out
 }
+
+/// Up to this many tags are inserted one by one (each moves the events after it).
+const FEW: usize = 8;
 
 fn first_at_or_after(events: &[Spanned<'_>], pos: usize) -> usize {
     (0..events.len()).find(|&k| events[k].1.start >= pos).unwrap_or(events.len())

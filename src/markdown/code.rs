@@ -6,12 +6,13 @@
 //! syntect's syntax set takes a while to load, so it is loaded once, and only
 //! when a page has a fence with a language.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
 use syntect::highlighting::ThemeSet;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
-use syntect::parsing::SyntaxSet;
+use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use super::{Spanned, escape_html};
@@ -27,6 +28,10 @@ fn syntaxes() -> &'static SyntaxSet {
 
 /// Replaces each code block by its HTML; also says whether there was one.
 pub(super) fn highlight(events: Vec<Spanned<'_>>) -> (Vec<Spanned<'_>>, bool) {
+    // Most pages have no code: keep their events as they are rather than move each one.
+    if !events.iter().any(|(event, _)| matches!(event, Event::Start(Tag::CodeBlock(_)))) {
+        return (events, false);
+    }
     let mut out = Vec::with_capacity(events.len());
     let mut has_code = false;
     let mut iter = events.into_iter();
@@ -67,9 +72,31 @@ fn block_html(lang: Option<&str>, code: &str) -> String {
     }
 }
 
+/// `SyntaxSet::find_syntax_by_token`, remembered per token: the lookup
+/// compares the token with every syntax's extensions and name.
+fn syntax_for(lang: &str) -> Option<&'static SyntaxReference> {
+    static FOUND: OnceLock<RwLock<HashMap<String, Option<usize>>>> = OnceLock::new();
+    let set = syntaxes();
+    let found = FOUND.get_or_init(Default::default);
+    let known = found.read().ok().and_then(|map| map.get(lang).copied());
+    let index = match known {
+        Some(index) => index,
+        None => {
+            let index = set.find_syntax_by_token(lang).map(|syntax| {
+                set.syntaxes().iter().position(|s| std::ptr::eq(s, syntax)).expect("the syntax is in its set")
+            });
+            if let Ok(mut map) = found.write() {
+                map.insert(lang.to_string(), index);
+            }
+            index
+        }
+    };
+    index.map(|i| &set.syntaxes()[i])
+}
+
 fn highlighted(lang: &str, code: &str) -> Option<String> {
     let set = syntaxes();
-    let syntax = set.find_syntax_by_token(lang)?;
+    let syntax = syntax_for(lang)?;
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
         generator.parse_html_for_line_which_includes_newline(line).ok()?;

@@ -81,7 +81,7 @@ enum Span {
 /// Stars and tildes in code, raw HTML, autolinks and link labels that must
 /// match a definition stay. A single `~` is left to pulldown-cmark.
 pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usize, char)> {
-    if src.contains(MARK) || src.contains(TILDE_MARK) || !(src.contains('*') || src.contains("~~")) {
+    if has_marks(src) || !(src.contains('*') || src.contains("~~")) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -236,18 +236,19 @@ enum Piece<'a> {
 
 /// Turns the marks back into emphasis or literal stars.
 pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a>> {
-    let has_marks = |e: &Event<'_>| matches!(e, Event::Text(t) if t.contains([MARK, TILDE_MARK]));
-    if !events.iter().any(|(e, _)| has_marks(e)) {
+    if !events.iter().any(|(e, _)| matches!(e, Event::Text(t) if has_marks(t))) {
         return events;
     }
-    let boundary: Vec<bool> = events.iter().map(|(e, _)| is_boundary(e)).collect();
     let len = events.len();
-    let mut pieces = Vec::with_capacity(len);
+    // The Text events with marks are split into pieces; the rest stay as they are.
+    let mut pieces = Vec::new();
+    // (event index, its pieces in `pieces`), in order.
+    let mut split: Vec<(usize, usize)> = Vec::new();
     let mut runs: Vec<Run> = Vec::new();
     let mut containers = vec![0usize];
     let mut next_container = 1;
-    for (k, (event, range)) in events.into_iter().enumerate() {
-        match &event {
+    for (k, (event, range)) in events.iter().enumerate() {
+        match event {
             Event::Start(_) => {
                 containers.push(next_container);
                 next_container += 1;
@@ -257,22 +258,22 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
             }
             _ => {}
         }
-        let Event::Text(text) = &event else {
-            pieces.push(Piece::Event((event, range)));
+        let Event::Text(text) = event else {
             continue;
         };
-        if !text.contains([MARK, TILDE_MARK]) {
-            pieces.push(Piece::Event((event, range)));
+        if !has_marks(text) {
             continue;
         }
         let context = Context {
             src,
             range: range.clone(),
             container: containers.last().copied().unwrap_or(0),
-            starts_after_boundary: k == 0 || boundary[k - 1],
-            ends_before_boundary: k + 1 == len || boundary[k + 1],
+            starts_after_boundary: k == 0 || is_boundary(&events[k - 1].0),
+            ends_before_boundary: k + 1 == len || is_boundary(&events[k + 1].0),
         };
+        let first = pieces.len();
         split_text(text, &context, &mut pieces, &mut runs);
+        split.push((k, pieces.len() - first));
     }
 
     let mut by_container: Vec<(usize, usize)> = runs.iter().enumerate().map(|(i, r)| (r.container, i)).collect();
@@ -283,10 +284,18 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
     }
 
     let mut out = Vec::with_capacity(len + runs.len() * 2);
-    for piece in pieces {
-        match piece {
-            Piece::Event(e) => out.push(e),
-            Piece::Run(i) => emit(&runs[i], &mut out),
+    let mut pieces = pieces.into_iter();
+    let mut split = split.into_iter().peekable();
+    for (k, event) in events.into_iter().enumerate() {
+        let Some((_, count)) = split.next_if(|&(at, _)| at == k) else {
+            out.push(event);
+            continue;
+        };
+        for piece in pieces.by_ref().take(count) {
+            match piece {
+                Piece::Event(e) => out.push(e),
+                Piece::Run(i) => emit(&runs[i], &mut out),
+            }
         }
     }
     out
@@ -334,16 +343,23 @@ struct Context<'s> {
 }
 
 /// Splits a Text event at its runs of marks.
-fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
+fn split_text<'a>(event_text: &CowStr<'a>, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
+    let text: &str = event_text;
     let marks = |s: &str, offset: usize| -> Vec<(usize, Delim)> {
         s.char_indices().filter_map(|(i, c)| Delim::of_mark(c).map(|d| (offset + i, d))).collect()
     };
     let src_marks = marks(&cx.src[cx.range.clone()], cx.range.start);
     let text_marks = marks(text, 0);
-    let literal = |s: &str| Event::Text(CowStr::from(s.replace(MARK, "*").replace(TILDE_MARK, "~")));
+    // A part of the text as a Text event: borrowed from the source when it can be.
+    let part = |r: Range<usize>| {
+        Event::Text(match event_text {
+            CowStr::Borrowed(s) if !has_marks(&s[r.clone()]) => CowStr::Borrowed(&s[r]),
+            _ => CowStr::from(literal(&text[r])),
+        })
+    };
     let same_kinds = src_marks.iter().map(|m| m.1).eq(text_marks.iter().map(|m| m.1));
     if !same_kinds {
-        pieces.push(Piece::Event((literal(text), cx.range.clone())));
+        pieces.push(Piece::Event((part(0..text.len()), cx.range.clone())));
         return;
     }
     const { assert!(MARK.len_utf8() == TILDE_MARK.len_utf8()) };
@@ -359,7 +375,7 @@ fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, run
         let (a, b) = (text_marks[k].0, text_marks[k].0 + n * width);
         let source = src_marks[k].0..src_marks[k + n - 1].0 + width;
         if a > copied {
-            pieces.push(Piece::Event((literal(&text[copied..a]), cx.range.clone())));
+            pieces.push(Piece::Event((part(copied..a), cx.range.clone())));
         }
         let mut before = cx.src[..source.start].chars().rev();
         let mut after = cx.src[source.end..].chars();
@@ -398,8 +414,32 @@ fn split_text<'a>(text: &str, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, run
         k += n;
     }
     if copied < text.len() {
-        pieces.push(Piece::Event((literal(&text[copied..]), cx.range.clone())));
+        pieces.push(Piece::Event((part(copied..text.len()), cx.range.clone())));
     }
+}
+
+/// Whether `text` holds a [`MARK`] or a [`TILDE_MARK`]. Both are encoded
+/// with the lead byte 0xEA, which Chinese prose hardly ever has, so a byte
+/// search rules most texts out.
+fn has_marks(text: &str) -> bool {
+    const { assert!(MARK.len_utf8() == 3 && TILDE_MARK.len_utf8() == 3) };
+    const LEAD: u8 = 0xEA;
+    const { assert!(MARK as u32 >> 12 == 0xA && TILDE_MARK as u32 >> 12 == 0xA) };
+    text.as_bytes().contains(&LEAD) && text.contains([MARK, TILDE_MARK])
+}
+
+/// `text` with its marks back as `*` and `~`.
+fn literal(text: &str) -> String {
+    if !has_marks(text) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            MARK => '*',
+            TILDE_MARK => '~',
+            c => c,
+        })
+        .collect()
 }
 
 /// What is on one side of a run, as far as flanking is concerned.

@@ -25,10 +25,11 @@
 //! linked; code, code blocks, image descriptions, autolinks (their text is
 //! a URL) and raw HTML are not looked into. A glossary page neither links to nor counts its own term.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use super::emphasis::is_wide;
@@ -43,6 +44,9 @@ pub struct Glossary {
     /// What each pattern of the matcher stands for, by pattern index.
     phrases: Vec<Phrase>,
     terms: Vec<Term>,
+    /// By ASCII byte: it is a letter or digit, or it occurs in a phrase; its
+    /// full-width form must be folded before matching (see [`Folded`]).
+    active: [bool; 128],
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +88,10 @@ impl Glossary {
         let mut phrases = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut kept = Vec::with_capacity(terms.len());
+        let mut active = [false; 128];
+        for b in (0..128u8).filter(u8::is_ascii_alphanumeric) {
+            active[usize::from(b)] = true;
+        }
         for (id, names, url) in terms {
             let index = kept.len();
             let mut title = None;
@@ -93,7 +101,7 @@ impl Glossary {
                     continue;
                 }
                 title.get_or_insert(display);
-                let pattern = fold(name).0.trim().to_string();
+                let pattern = fold_phrase(name).trim().to_string();
                 if pattern.is_empty() || !seen.insert(pattern.to_ascii_lowercase()) {
                     continue;
                 }
@@ -102,6 +110,9 @@ impl Glossary {
                     latin_start: pattern.starts_with(|c: char| c.is_ascii_alphanumeric()),
                     latin_end: pattern.ends_with(|c: char| c.is_ascii_alphanumeric()),
                 });
+                for b in pattern.bytes().filter(u8::is_ascii) {
+                    active[usize::from(b)] = true;
+                }
                 patterns.push(pattern);
             }
             kept.push(Term { id, title: title.unwrap_or_default(), url });
@@ -116,7 +127,7 @@ impl Glossary {
                 .build(&patterns)
                 .expect("a glossary's phrases fit in the matcher")
         });
-        Glossary { matcher, phrases, terms: kept }
+        Glossary { matcher, phrases, terms: kept, active }
     }
 
     /// True when there is no phrase to look for.
@@ -126,80 +137,255 @@ impl Glossary {
 
     /// Mentions in `text`, in order, not overlapping: leftmost first, then
     /// longest, among those that pass the Latin boundary check.
+    #[cfg(test)]
     pub(super) fn find(&self, text: &str) -> Vec<Hit> {
-        let Some(matcher) = &self.matcher else {
-            return Vec::new();
-        };
-        let (folded, spans) = fold(text);
-        let before = |at: usize| folded[..at].chars().next_back();
-        let after = |at: usize| folded[at..].chars().next();
-        let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        let mut candidates: Vec<(usize, usize, usize)> = matcher
-            .find_overlapping_iter(folded.as_str())
-            .filter(|m| {
-                let phrase = &self.phrases[m.pattern().as_usize()];
-                !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end()))))
-            })
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect();
-        candidates.sort_by_key(|&(start, end, pattern)| (start, std::cmp::Reverse(end), pattern));
         let mut hits = Vec::new();
+        self.find_into(text, &mut Vec::new(), &mut hits);
+        hits
+    }
+
+    /// [`Glossary::find`] into `hits` (cleared first), with `candidates` as scratch space:
+    /// a page reuses both for all its paragraphs.
+    fn find_into(&self, text: &str, candidates: &mut Vec<(usize, usize, usize)>, hits: &mut Vec<Hit>) {
+        candidates.clear();
+        hits.clear();
+        let Some(matcher) = &self.matcher else {
+            return;
+        };
+        let folded = Folded::new(text, &self.active);
+        let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let folded_text: &str = &folded.text;
+        let before = |at: usize| folded_text[..at].chars().next_back();
+        let after = |at: usize| folded_text[at..].chars().next();
+        for m in matcher.find_overlapping_iter(folded_text) {
+            let phrase = &self.phrases[m.pattern().as_usize()];
+            if !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end())))) {
+                candidates.push((m.start(), m.end(), m.pattern().as_usize()));
+            }
+        }
+        candidates.sort_by_key(|&(start, end, pattern)| (start, std::cmp::Reverse(end), pattern));
         let mut free_from = 0;
-        for (start, end, pattern) in candidates {
+        for &(start, end, pattern) in candidates.iter() {
             if start < free_from {
                 continue;
             }
             free_from = end;
             // Map back: from the first folded character's source start to the
             // last folded character's source end.
-            let range = spans[start].start..spans[end - 1].end;
+            let range = folded.source_start(start)..folded.source_end(end);
             hits.push(Hit { range, term: self.phrases[pattern].term });
         }
-        hits
     }
 }
 
-/// `text` as the matcher sees it (full-width ASCII folded, runs of
-/// whitespace as one space, or as nothing when they are line breaks between
-/// two Chinese characters, zero-width characters dropped), and for each of
-/// its bytes the byte range in `text` of what it came from.
-fn fold(text: &str) -> (String, Vec<Range<usize>>) {
-    let mut out = String::with_capacity(text.len());
-    let mut spans: Vec<Range<usize>> = Vec::with_capacity(text.len());
-    // (source range, only line breaks) of the whitespace run being read.
-    let mut pending: Option<(Range<usize>, bool)> = None;
-    for (i, c) in text.char_indices() {
-        let source = i..i + c.len_utf8();
-        if crate::text::is_zero_width(c) {
-            continue;
+/// A phrase as the matcher stores it: full-width ASCII folded to half-width,
+/// runs of whitespace as one space (or as nothing when they are line breaks
+/// between two Chinese characters), zero-width characters dropped.
+fn fold_phrase(text: &str) -> String {
+    Folded::new(text, &[true; 128]).text.into_owned()
+}
+
+/// A piece of text as the matcher sees it: folded as [`fold_phrase`] folds,
+/// except that a full-width ASCII character is left as it is when its
+/// half-width form is neither a letter or digit nor in any phrase (`，` when
+/// no phrase has a comma): no match can cover it either way, and it is no
+/// Latin boundary either way. So most Chinese prose is searched as written,
+/// without a copy.
+struct Folded<'t> {
+    text: Cow<'t, str>,
+    /// Where `text` is not a byte-for-byte copy of the source, in order:
+    /// `len` bytes at `at` that stand for `source` (a folded character, or a
+    /// whitespace run as one space or as nothing), or nothing at `at` after
+    /// which the copy goes on from `source.end` (a dropped zero-width
+    /// character). Before the first piece and between pieces, `text` is a
+    /// copy of the source.
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+struct Piece {
+    at: usize,
+    len: usize,
+    source: Range<usize>,
+}
+
+/// The state of [`Folded::new`]: the folded text is `out` followed by
+/// `source[copied..]` up to where the reading stands.
+struct Folder<'t> {
+    source: &'t str,
+    /// None while the folded text is the source itself.
+    out: Option<String>,
+    copied: usize,
+    pieces: Vec<Piece>,
+}
+
+impl Folder<'_> {
+    /// The folded text so far, with the source copied up to `to`.
+    fn catch_up(&mut self, to: usize) -> &mut String {
+        let out = self.out.get_or_insert_with(|| String::with_capacity(self.source.len()));
+        out.push_str(&self.source[self.copied..to]);
+        out
+    }
+
+    /// `source` becomes `with` (possibly nothing); the copy resumes at `resume`.
+    fn replace(&mut self, source: Range<usize>, with: Option<char>, resume: usize) {
+        let out = self.catch_up(source.start);
+        let at = out.len();
+        if let Some(c) = with {
+            out.push(c);
         }
-        if c.is_whitespace() {
-            let line_break = matches!(c, '\n' | '\r');
-            pending = Some(match pending {
-                Some((run, only_breaks)) => (run.start..source.end, only_breaks && line_break),
-                None => (source, line_break),
-            });
-            continue;
+        let len = out.len() - at;
+        let end = source.end;
+        self.pieces.push(Piece { at, len, source });
+        if resume != end {
+            self.pieces.push(Piece { at: at + len, len: 0, source: resume..resume });
         }
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        };
-        if let Some((run, only_breaks)) = pending.take() {
-            let joined = only_breaks && out.chars().next_back().is_some_and(is_wide) && is_wide(c);
-            if !joined {
-                out.push(' ');
-                spans.push(run);
+        self.copied = resume;
+    }
+}
+
+impl<'t> Folded<'t> {
+    /// `active[b]`: the full-width form of ASCII `b` must be folded.
+    fn new(text: &'t str, active: &[bool; 128]) -> Folded<'t> {
+        let mut f = Folder { source: text, out: None, copied: 0, pieces: Vec::new() };
+        let bytes = text.as_bytes();
+        // (source range, only line breaks) of the whitespace run being read.
+        let mut pending: Option<(Range<usize>, bool)> = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most characters need nothing: skip them a byte at a time. A
+            // character that ends a whitespace run is looked at.
+            if pending.is_none()
+                && let Some(skip) = plain(bytes, i, active)
+            {
+                i += skip;
+                continue;
+            }
+            let c = text[i..].chars().next().expect("i is a character boundary");
+            let source = i..i + c.len_utf8();
+            i = source.end;
+            let space = if c.is_ascii() { matches!(c, '\t'..='\r' | ' ') } else { c.is_whitespace() };
+            if space {
+                let line_break = matches!(c, '\n' | '\r');
+                pending = Some(match pending {
+                    Some((run, only_breaks)) => (run.start..source.end, only_breaks && line_break),
+                    None => (source, line_break),
+                });
+                continue;
+            }
+            if !c.is_ascii() && crate::text::is_zero_width(c) {
+                // Within or after a whitespace run it goes with the run.
+                if pending.is_none() {
+                    f.replace(source.clone(), None, source.end);
+                }
+                continue;
+            }
+            let folded = fold_char(c);
+            if let Some((run, only_breaks)) = pending.take() {
+                // A line break between two wide characters (as the matcher sees them) is dropped.
+                let joined = only_breaks && is_wide(folded) && last_kept(text, run.start).is_some_and(is_wide);
+                let as_written = !joined && run.end == source.start && run.len() == 1 && bytes[run.start] == b' ';
+                if !as_written {
+                    f.replace(run, (!joined).then_some(' '), source.start);
+                }
+            }
+            if folded != c && active[folded as usize] {
+                f.replace(source.clone(), Some(folded), source.end);
             }
         }
-        out.push(c);
-        spans.extend(std::iter::repeat_n(source, c.len_utf8()));
+        if let Some((run, _)) = pending {
+            let as_written = run.end == text.len() && run.len() == 1 && bytes[run.start] == b' ';
+            if !as_written {
+                f.replace(run, Some(' '), text.len());
+            }
+        }
+        let text = match f.out {
+            Some(_) => Cow::Owned(std::mem::take(f.catch_up(text.len()))),
+            None => Cow::Borrowed(text),
+        };
+        Folded { text, pieces: f.pieces }
     }
-    if let Some((run, _)) = pending {
-        out.push(' ');
-        spans.push(run);
+
+    /// The last piece at or before byte `at` of the folded text.
+    fn piece(&self, at: usize) -> Option<&Piece> {
+        let i = self.pieces.partition_point(|p| p.at <= at);
+        i.checked_sub(1).map(|i| &self.pieces[i])
     }
-    (out, spans)
+
+    /// Source offset where the folded character starting at `at` came from.
+    fn source_start(&self, at: usize) -> usize {
+        match self.piece(at) {
+            None => at,
+            Some(p) if at < p.at + p.len => p.source.start,
+            Some(p) => p.source.end + (at - p.at - p.len),
+        }
+    }
+
+    /// Source offset where the folded character ending at `end` (> 0) came from ends.
+    fn source_end(&self, end: usize) -> usize {
+        let last = end - 1;
+        match self.piece(last) {
+            None => end,
+            Some(p) if last < p.at + p.len => p.source.end,
+            Some(p) => p.source.end + (end - p.at - p.len),
+        }
+    }
+}
+
+/// The length of the character at `i` when [`Folded::new`] has nothing to
+/// do with it (keeping it as written is right unless it follows whitespace);
+/// None for ASCII whitespace, non-ASCII whitespace (U+0085, U+00A0, U+1680,
+/// U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), zero-width
+/// characters (U+200B..U+200D, U+2060, U+FEFF) and full-width ASCII that
+/// `active` says to fold. Decided from the UTF-8 bytes, without decoding.
+fn plain(bytes: &[u8], i: usize, active: &[bool; 128]) -> Option<usize> {
+    let lead = bytes[i];
+    if lead < 0x80 {
+        return (!matches!(lead, b'\t'..=b'\r' | b' ')).then_some(1);
+    }
+    let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+    let special = match lead {
+        0xC2 => matches!(next(1), 0x85 | 0xA0),
+        0xE1 => next(1) == 0x9A && next(2) == 0x80,
+        0xE2 => match (next(1), next(2)) {
+            (0x80, b) => b <= 0x8D || matches!(b, 0xA8 | 0xA9 | 0xAF),
+            (0x81, b) => matches!(b, 0x9F | 0xA0),
+            _ => false,
+        },
+        0xE3 => next(1) == 0x80 && next(2) == 0x80,
+        0xEF => match (next(1), next(2)) {
+            (0xBB, 0xBF) => true,
+            // U+FF01..U+FF3F and U+FF40..U+FF5E: half-width 0x21..0x5F and 0x60..0x7E.
+            (0xBC, b @ 0x81..=0xBF) => active[usize::from(b - 0x80 + 0x20)],
+            (0xBD, b @ 0x80..=0x9E) => active[usize::from(b - 0x80 + 0x60)],
+            _ => false,
+        },
+        _ => false,
+    };
+    if special {
+        return None;
+    }
+    Some(match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xFF => 4,
+        _ => 1,
+    })
+}
+
+/// Full-width ASCII to half-width; anything else as it is.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    }
+}
+
+/// The last character before `end` that folding keeps (whitespace runs are
+/// never directly before a run, so it is the last one that is not
+/// zero-width), folded.
+fn last_kept(text: &str, end: usize) -> Option<char> {
+    text[..end].chars().rev().find(|&c| !crate::text::is_zero_width(c)).map(fold_char)
 }
 
 /// Where the pass stands in the page.
@@ -231,7 +417,9 @@ pub(super) fn apply<'a>(
         glossary,
         own: glossary.terms.iter().map(|t| self_url == Some(t.url.as_str())).collect(),
         linked: vec![false; glossary.terms.len()],
-        mentioned: BTreeSet::new(),
+        mentioned: vec![false; glossary.terms.len()],
+        candidates: Vec::new(),
+        hits: Vec::new(),
         out: Vec::with_capacity(events.len() + 8),
     };
     let mut state = State::default();
@@ -279,7 +467,10 @@ pub(super) fn apply<'a>(
         pass.out.push((event, range));
     }
     pass.flush(&mut run, &state);
-    let mentioned = pass.mentioned.into_iter().collect();
+    let mut mentioned: Vec<usize> =
+        glossary.terms.iter().zip(&pass.mentioned).filter(|(_, m)| **m).map(|(t, _)| t.id).collect();
+    mentioned.sort_unstable();
+    mentioned.dedup();
     (pass.out, mentioned)
 }
 
@@ -305,7 +496,11 @@ struct Pass<'g, 'a> {
     own: Vec<bool>,
     /// Per term: its first mention is already linked.
     linked: Vec<bool>,
-    mentioned: BTreeSet<usize>,
+    /// Per term: it is mentioned.
+    mentioned: Vec<bool>,
+    /// Scratch space for [`Glossary::find_into`].
+    candidates: Vec<(usize, usize, usize)>,
+    hits: Vec<Hit>,
     out: Vec<Spanned<'a>>,
 }
 
@@ -319,31 +514,45 @@ impl<'a> Pass<'_, 'a> {
             self.out.append(run);
             return;
         }
-        let mut joined = String::new();
+        // The run as one text, and where each event's text is in it.
         let mut bounds = Vec::with_capacity(run.len());
-        for (event, _) in run.iter() {
-            let start = joined.len();
-            match event {
-                Event::Text(t) => joined.push_str(t),
-                _ => joined.push('\n'),
+        let joined: Cow<'_, str> = match &run[..] {
+            [(Event::Text(t), _)] => {
+                bounds.push(0..t.len());
+                Cow::Borrowed(t)
             }
-            bounds.push(start..joined.len());
-        }
+            _ => {
+                let mut joined = String::new();
+                for (event, _) in run.iter() {
+                    let start = joined.len();
+                    match event {
+                        Event::Text(t) => joined.push_str(t),
+                        _ => joined.push('\n'),
+                    }
+                    bounds.push(start..joined.len());
+                }
+                Cow::Owned(joined)
+            }
+        };
+        let mut hits = std::mem::take(&mut self.hits);
+        self.glossary.find_into(&joined, &mut self.candidates, &mut hits);
         let mut links = Vec::new();
-        for hit in self.glossary.find(&joined) {
+        for hit in hits.drain(..) {
             if self.own[hit.term] {
                 continue;
             }
-            self.mentioned.insert(self.glossary.terms[hit.term].id);
+            self.mentioned[hit.term] = true;
             if state.no_link == 0 && !self.linked[hit.term] {
                 self.linked[hit.term] = true;
                 links.push(hit);
             }
         }
+        self.hits = hits;
         if links.is_empty() {
             self.out.append(run);
             return;
         }
+        let joined = joined.into_owned();
         // Cut points: (offset in `joined`, html to insert there), in order.
         let mut cuts = Vec::with_capacity(links.len() * 2);
         for hit in &links {
@@ -427,6 +636,17 @@ mod tests {
         assert_eq!(found(&g, "rag与Rag"), [("rag", 1), ("Rag", 1)]);
         assert_eq!(found(&g, "用ＲＡＧ写prompt"), [("ＲＡＧ", 1), ("prompt", 2)]);
         assert_eq!(found(&g, "a Product\n  Manager"), [("Product\n  Manager", 3)]);
+    }
+
+    #[test]
+    fn mentions_map_back_across_breaks_spaces_and_zero_width_characters() {
+        let g = glossary(&[(1, &["AI产品经理"]), (2, &["A/B测试"]), (3, &["product manager"])]);
+        assert_eq!(found(&g, "做AI\u{200b}产品\n经理，"), [("AI\u{200b}产品\n经理", 1)]);
+        assert_eq!(found(&g, "Ａ／Ｂ测试，"), [("Ａ／Ｂ测试", 2)]);
+        assert_eq!(found(&g, "a product\u{200b} \t manager!"), [("product\u{200b} \t manager", 3)]);
+        // A line break after full-width punctuation is a space: `，` folds to `,`, which is not wide.
+        let g = glossary(&[(4, &["理, 大"])]);
+        assert_eq!(found(&g, "经理，\n大模型"), [("理，\n大", 4)]);
     }
 
     #[test]

@@ -18,123 +18,137 @@ use super::{Ctx, ExternalLink, LinkKind, LinkResolver, OutLink, Spanned, context
 use crate::slug::slugify;
 
 pub(super) fn apply<'a>(
-    events: Vec<Spanned<'a>>,
+    mut events: Vec<Spanned<'a>>,
     resolver: &dyn LinkResolver,
     anchors: &[String],
     ctx: &Ctx<'_>,
 ) -> (Vec<Spanned<'a>>, Vec<OutLink>, Vec<ExternalLink>) {
     let mut contexts = context::around_links(&events);
     let mut context_of = |range: &std::ops::Range<usize>| contexts.remove(&range.start).unwrap_or_default();
-    let mut out = Vec::with_capacity(events.len());
     let mut links = Vec::new();
     let mut external = Vec::new();
-    let mut iter = events.into_iter();
-    while let Some((event, range)) = iter.next() {
-        let (line, column) = ctx.lines.locate(range.start);
-        match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let Some(kind) = link_kind(link_type, &dest_url) else {
-                    if is_web(link_type, &dest_url) {
-                        let url = dest_url.to_string();
-                        external.push(ExternalLink { url, image: false, line, column, alt_empty: false });
-                    }
-                    let tag = Tag::Link { link_type, dest_url, title, id };
-                    out.push((Event::Start(tag), range));
-                    continue;
-                };
-                let wiki = matches!(link_type, LinkType::WikiLink { .. });
-                if kind == LinkKind::Fragment {
-                    let fragment = &dest_url[1..];
-                    let (url, target) = if wiki {
-                        let id = slugify(fragment);
-                        (format!("#{id}"), id)
-                    } else {
-                        (dest_url.to_string(), percent_decode(fragment))
+    // Links and images are rewritten in place; the events of an image's
+    // description become empty text (they are in its alt attribute).
+    let mut k = 0;
+    while k < events.len() {
+        if !matches!(events[k].0, Event::Start(Tag::Link { .. } | Tag::Image { .. })) {
+            k += 1;
+            continue;
+        }
+        let (event, range) = std::mem::replace(&mut events[k], (empty(), 0..0));
+        let mut next = k + 1;
+        let rewritten: Spanned<'a> = 'one: {
+            match event {
+                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                    let (line, column) = ctx.lines.locate(range.start);
+                    let Some(kind) = link_kind(link_type, &dest_url) else {
+                        if is_web(link_type, &dest_url) {
+                            let url = dest_url.to_string();
+                            external.push(ExternalLink { url, image: false, line, column, alt_empty: false });
+                        }
+                        let tag = Tag::Link { link_type, dest_url, title, id };
+                        break 'one (Event::Start(tag), range);
                     };
+                    let wiki = matches!(link_type, LinkType::WikiLink { .. });
+                    if kind == LinkKind::Fragment {
+                        let fragment = &dest_url[1..];
+                        let (url, target) = if wiki {
+                            let id = slugify(fragment);
+                            (format!("#{id}"), id)
+                        } else {
+                            (dest_url.to_string(), percent_decode(fragment))
+                        };
+                        links.push(OutLink {
+                            dest: dest_url.to_string(),
+                            kind,
+                            wiki,
+                            line,
+                            column,
+                            resolved: anchors.iter().any(|a| *a == target || a == fragment),
+                            url: Some(url.clone()),
+                            context: context_of(&range),
+                            alt_empty: false,
+                        });
+                        let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
+                        break 'one (Event::Start(tag), range);
+                    }
+                    let url = resolver.resolve(&dest_url, wiki).map(|url| with_fragment(url, &dest_url, wiki));
                     links.push(OutLink {
                         dest: dest_url.to_string(),
                         kind,
                         wiki,
                         line,
                         column,
-                        resolved: anchors.iter().any(|a| *a == target || a == fragment),
-                        url: Some(url.clone()),
+                        resolved: url.is_some(),
+                        url: match (&url, kind) {
+                            (None, LinkKind::Asset) => Some(dest_url.to_string()),
+                            _ => url.clone(),
+                        },
                         context: context_of(&range),
                         alt_empty: false,
                     });
-                    let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
-                    out.push((Event::Start(tag), range));
-                    continue;
-                }
-                let url = resolver.resolve(&dest_url, wiki).map(|url| with_fragment(url, &dest_url, wiki));
-                links.push(OutLink {
-                    dest: dest_url.to_string(),
-                    kind,
-                    wiki,
-                    line,
-                    column,
-                    resolved: url.is_some(),
-                    url: match (&url, kind) {
-                        (None, LinkKind::Asset) => Some(dest_url.to_string()),
-                        _ => url.clone(),
-                    },
-                    context: context_of(&range),
-                    alt_empty: false,
-                });
-                match (url, kind) {
-                    (Some(url), _) => {
-                        let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
-                        out.push((Event::Start(tag), range));
-                    }
-                    (None, LinkKind::Asset) => {
-                        let tag = Tag::Link { link_type, dest_url, title, id };
-                        out.push((Event::Start(tag), range));
-                    }
-                    (None, _) => {
-                        let html = format!(
-                            "<a href=\"{}\" class=\"broken-link\"{}>",
-                            escape_href(&dest_url),
-                            title_attr(&title)
-                        );
-                        out.push((Event::InlineHtml(CowStr::from(html)), range));
+                    match (url, kind) {
+                        (Some(url), _) => {
+                            let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
+                            break 'one (Event::Start(tag), range);
+                        }
+                        (None, LinkKind::Asset) => {
+                            let tag = Tag::Link { link_type, dest_url, title, id };
+                            break 'one (Event::Start(tag), range);
+                        }
+                        (None, _) => {
+                            let html = format!(
+                                "<a href=\"{}\" class=\"broken-link\"{}>",
+                                escape_href(&dest_url),
+                                title_attr(&title)
+                            );
+                            break 'one (Event::InlineHtml(CowStr::from(html)), range);
+                        }
                     }
                 }
+                Event::Start(Tag::Image { link_type, dest_url, title, .. }) => {
+                    let (line, column) = ctx.lines.locate(range.start);
+                    let (alt, consumed) = alt_text(&events[k + 1..]);
+                    for (event, _) in &mut events[k + 1..k + 1 + consumed] {
+                        *event = empty();
+                    }
+                    next = k + 1 + consumed;
+                    let alt_empty = alt.trim().is_empty();
+                    let mut src = dest_url.to_string();
+                    if is_internal(&dest_url) {
+                        let url = resolver.resolve(&dest_url, false);
+                        links.push(OutLink {
+                            dest: dest_url.to_string(),
+                            kind: LinkKind::Image,
+                            wiki: false,
+                            line,
+                            column,
+                            resolved: url.is_some(),
+                            url: Some(url.clone().unwrap_or_else(|| dest_url.to_string())),
+                            context: context_of(&range),
+                            alt_empty,
+                        });
+                        if let Some(url) = url {
+                            src = url;
+                        }
+                    } else if is_web(link_type, &dest_url) {
+                        external.push(ExternalLink { url: dest_url.to_string(), image: true, line, column, alt_empty });
+                    }
+                    let html = format!(
+                        "<img src=\"{}\" alt=\"{}\"{} loading=\"lazy\" referrerpolicy=\"no-referrer\">",
+                        escape_href(&src),
+                        escape_html(&alt),
+                        title_attr(&title)
+                    );
+                    break 'one (Event::InlineHtml(CowStr::from(html)), range);
+                }
+                other => (other, range),
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, .. }) => {
-                let alt = alt_text(&mut iter);
-                let alt_empty = alt.trim().is_empty();
-                let mut src = dest_url.to_string();
-                if is_internal(&dest_url) {
-                    let url = resolver.resolve(&dest_url, false);
-                    links.push(OutLink {
-                        dest: dest_url.to_string(),
-                        kind: LinkKind::Image,
-                        wiki: false,
-                        line,
-                        column,
-                        resolved: url.is_some(),
-                        url: Some(url.clone().unwrap_or_else(|| dest_url.to_string())),
-                        context: context_of(&range),
-                        alt_empty,
-                    });
-                    if let Some(url) = url {
-                        src = url;
-                    }
-                } else if is_web(link_type, &dest_url) {
-                    external.push(ExternalLink { url: dest_url.to_string(), image: true, line, column, alt_empty });
-                }
-                let html = format!(
-                    "<img src=\"{}\" alt=\"{}\"{} loading=\"lazy\" referrerpolicy=\"no-referrer\">",
-                    escape_href(&src),
-                    escape_html(&alt),
-                    title_attr(&title)
-                );
-                out.push((Event::InlineHtml(CowStr::from(html)), range));
-            }
-            other => out.push((other, range)),
-        }
+        };
+        events[k] = rewritten;
+        k = next;
     }
-    (out, links, external)
+    (events, links, external)
 }
 
 fn title_attr(title: &str) -> String {
@@ -217,21 +231,27 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
-/// Plain text of an image's description, consuming events up to its end.
-fn alt_text<'a>(iter: &mut impl Iterator<Item = Spanned<'a>>) -> String {
+/// Plain text of an image's description, from the events after its start,
+/// and how many events it takes (its end included).
+fn alt_text(events: &[Spanned<'_>]) -> (String, usize) {
     let mut alt = String::new();
     let mut depth = 0usize;
-    for (event, _) in iter.by_ref() {
+    for (k, (event, _)) in events.iter().enumerate() {
         match event {
             Event::Start(_) => depth += 1,
-            Event::End(TagEnd::Image) if depth == 0 => break,
+            Event::End(TagEnd::Image) if depth == 0 => return (alt, k + 1),
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+            Event::Text(t) | Event::Code(t) => alt.push_str(t),
             Event::SoftBreak | Event::HardBreak => alt.push(' '),
             _ => {}
         }
     }
-    alt
+    (alt, events.len())
+}
+
+/// What a consumed event becomes: text that writes nothing.
+fn empty<'a>() -> Event<'a> {
+    Event::Text(CowStr::Borrowed(""))
 }
 
 #[cfg(test)]

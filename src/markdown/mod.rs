@@ -211,9 +211,11 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
     let stars = emphasis::delimiter_positions(body, &first);
     let marked = !stars.is_empty();
     drop(first);
-    let original = LineIndex::new(body, opts.line_offset);
-    for (pos, message) in &scan.warnings {
-        warnings.push(original.warning(*pos, message.clone()));
+    if !scan.warnings.is_empty() {
+        let original = LineIndex::new(body, opts.line_offset);
+        for (pos, message) in &scan.warnings {
+            warnings.push(original.warning(*pos, message.clone()));
+        }
     }
     let mut edits: BTreeMap<usize, char> = stars.into_iter().collect();
     edits.extend(scan.edits.iter().copied());
@@ -301,8 +303,13 @@ pub(crate) struct LineIndex<'s> {
 
 impl<'s> LineIndex<'s> {
     pub fn new(source: &'s str, line_offset: usize) -> Self {
-        let mut starts = vec![0];
-        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let mut starts = Vec::with_capacity(source.len() / 64 + 1);
+        starts.push(0);
+        for (i, &b) in source.as_bytes().iter().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
         Self { source, starts, line_offset }
     }
 
