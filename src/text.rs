@@ -186,9 +186,18 @@ pub fn fold_width(s: &str) -> String {
 /// Collapses every run of whitespace (NBSP and U+3000 included) to one space,
 /// drops zero-width characters and trims both ends.
 pub fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    collapse_whitespace_upto(text, usize::MAX)
+}
+
+/// The first `limit` characters of [`collapse_whitespace`]'s result, without collapsing the rest.
+fn collapse_whitespace_upto(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit.saturating_mul(4)));
+    let mut chars = 0;
     let mut pending_space = false;
     for c in text.chars() {
+        if chars == limit {
+            break;
+        }
         if is_zero_width(c) {
             continue;
         }
@@ -198,9 +207,14 @@ pub fn collapse_whitespace(text: &str) -> String {
         }
         if pending_space {
             out.push(' ');
+            chars += 1;
             pending_space = false;
+            if chars == limit {
+                break;
+            }
         }
         out.push(c);
+        chars += 1;
     }
     out
 }
@@ -209,7 +223,8 @@ pub fn collapse_whitespace(text: &str) -> String {
 /// collapsing whitespace. The cut never splits a character from its combining
 /// marks, and backs up to a space rather than split a short English word.
 pub fn truncate(text: &str, max_chars: usize) -> String {
-    let text = collapse_whitespace(text);
+    // One character past the limit tells whether there is more; the rest is never looked at.
+    let text = collapse_whitespace_upto(text, max_chars.saturating_add(1));
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= max_chars {
         return text;
