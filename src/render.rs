@@ -240,11 +240,23 @@ impl Templates {
         use std::sync::atomic::Ordering;
         // Into bytes: tera's `render` would check again that its own output is UTF-8.
         let render = || {
-            let mut html = Vec::with_capacity(16 * 1024);
-            self.tera
-                .render_to(name, &context.tera, &mut html)
-                .map_err(|e| template_error(&e, &self.files, Some(for_page)))?;
-            Ok::<_, Diagnostic>(std::sync::Arc::<[u8]>::from(html))
+            thread_local! {
+                // Each render thread renders into one buffer that keeps its size, so a page
+                // costs one copy into its shared bytes rather than a vector grown by doubling.
+                static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+            }
+            BUFFER.with_borrow_mut(|html| {
+                html.clear();
+                self.tera
+                    .render_to(name, &context.tera, &mut *html)
+                    .map_err(|e| template_error(&e, &self.files, Some(for_page)))?;
+                let bytes = std::sync::Arc::<[u8]>::from(html.as_slice());
+                if html.capacity() > 1 << 20 {
+                    // Not kept at the size of an exceptional page (the graph page's drawing).
+                    *html = Vec::with_capacity(64 * 1024);
+                }
+                Ok::<_, Diagnostic>(bytes)
+            })
         };
         let Some(hash) = context.key() else { return render() };
         let generation = self.cache.generation.load(Ordering::Relaxed);
