@@ -361,11 +361,14 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
             } else {
                 Kind::Page
             };
-            let stamp = file_stamp(path);
-            if let (Some((len, modified)), Some(cached)) = (stamp, previous.get(path)) {
-                if cached.len == len && cached.modified == modified && cached.kind == kind {
-                    return Loaded::Page(Box::new(cached.page.clone()), cached.problems.clone());
-                }
+            // A file is looked at (stat) only when there is a cached reading to compare with.
+            if let Some(cached) = previous.get(path)
+                && let Some((len, modified)) = file_stamp(path)
+                && cached.len == len
+                && cached.modified == modified
+                && cached.kind == kind
+            {
+                return Loaded::Page(Box::new(cached.page.clone()), cached.problems.clone());
             }
             load_page(config, &boilerplate, path, rel, kind)
         })
@@ -377,7 +380,7 @@ pub fn load_cached(config: &Config, diagnostics: &mut Vec<Diagnostic>, cache: &m
             Loaded::Page(page, mut problems) => {
                 // A file that changes while it is read is read again next time: keep the stamp
                 // only when it is older than a moment ago.
-                if let Some((len, modified)) = file_stamp(path).filter(|_| cache.keep) {
+                if let Some((len, modified)) = cache.keep.then(|| file_stamp(path)).flatten() {
                     let settled = modified.elapsed().is_ok_and(|age| age > std::time::Duration::from_millis(10));
                     if settled {
                         let cached = CachedFile {
