@@ -50,6 +50,17 @@ pub(super) fn apply<'a>(
                         break 'one (Event::Start(tag), range);
                     };
                     let wiki = matches!(link_type, LinkType::WikiLink { .. });
+                    let link = |resolved: bool, url: Option<String>, context: String| OutLink {
+                        dest: dest_url.to_string(),
+                        kind,
+                        wiki,
+                        line,
+                        column,
+                        resolved,
+                        url,
+                        context,
+                        alt_empty: false,
+                    };
                     if kind == LinkKind::Fragment {
                         let fragment = &dest_url[1..];
                         let (url, target) = if wiki {
@@ -58,35 +69,17 @@ pub(super) fn apply<'a>(
                         } else {
                             (dest_url.to_string(), percent_decode(fragment))
                         };
-                        links.push(OutLink {
-                            dest: dest_url.to_string(),
-                            kind,
-                            wiki,
-                            line,
-                            column,
-                            resolved: anchors.iter().any(|a| *a == target || a == fragment),
-                            url: Some(url.clone()),
-                            context: context_of(&range),
-                            alt_empty: false,
-                        });
+                        let resolved = anchors.iter().any(|a| *a == target || a == fragment);
+                        links.push(link(resolved, Some(url.clone()), context_of(&range)));
                         let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
                         break 'one (Event::Start(tag), range);
                     }
                     let url = resolver.resolve(&dest_url, wiki).map(|url| with_fragment(url, &dest_url, wiki));
-                    links.push(OutLink {
-                        dest: dest_url.to_string(),
-                        kind,
-                        wiki,
-                        line,
-                        column,
-                        resolved: url.is_some(),
-                        url: match (&url, kind) {
-                            (None, LinkKind::Asset) => Some(dest_url.to_string()),
-                            _ => url.clone(),
-                        },
-                        context: context_of(&range),
-                        alt_empty: false,
-                    });
+                    let shown = match (&url, kind) {
+                        (None, LinkKind::Asset) => Some(dest_url.to_string()),
+                        _ => url.clone(),
+                    };
+                    links.push(link(url.is_some(), shown, context_of(&range)));
                     match (url, kind) {
                         (Some(url), _) => {
                             let tag = Tag::Link { link_type, dest_url: CowStr::from(url), title, id };
