@@ -12,11 +12,11 @@
 mod layout;
 mod svg;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
+
+use crate::hash::{FastMap, FastSet};
 
 pub use svg::default_css;
 
@@ -226,7 +226,7 @@ impl Graph {
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     graph: Graph,
-    ids: HashMap<String, usize, BuildHasherDefault<FastHasher>>,
+    ids: FastMap<String, usize>,
     /// Per node: the (target, kind) of the edges leaving it, while there are few; a node with
     /// more has them in `many` instead (and `None` here).
     out: Vec<Option<Vec<(usize, &'static str)>>>,
@@ -306,59 +306,6 @@ fn json_string(s: &str) -> String {
         }
     }
     escaped
-}
-
-type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
-
-/// A quick hasher for the maps of node ids and edges, whose keys are the site's own URLs and
-/// indices: a multiply–rotate per eight bytes and a final mix, instead of SipHash's rounds.
-#[derive(Default)]
-pub(crate) struct FastHasher(u64);
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.add(u64::from_le_bytes(word.try_into().expect("eight bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply leaves the low bits, which pick the bucket, depending on the low bits
-        // of the input alone: fold the high bits down.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod feeds;
 pub mod gitbook;
 pub mod graph;
+mod hash;
 pub mod import;
 pub mod index;
 pub mod markdown;

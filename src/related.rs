@@ -41,13 +41,9 @@
 mod tests;
 mod tokens;
 
-use std::collections::HashMap;
-
-/// The graph's quick hasher: tokens and labels are the site's own text, and SipHash's strength
-/// against chosen collisions costs more than it buys here.
-type Fast = std::hash::BuildHasherDefault<crate::graph::FastHasher>;
-
 use rayon::prelude::*;
+
+use crate::hash::FastMap;
 
 /// One article as related-article scoring sees it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -253,7 +249,7 @@ impl Model {
 /// each term's document frequency.
 fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<u64>>, Vec<u32>) {
     let mut cjk_ids = tokens::KeyCounts::default();
-    let mut word_ids: HashMap<Box<str>, u32, Fast> = HashMap::default();
+    let mut word_ids: FastMap<Box<str>, u32> = FastMap::default();
     let mut df: Vec<u32> = Vec::new();
     let mut fresh: Vec<(u64, u32)> = Vec::new();
     let new_id = |df: &mut Vec<u32>| {
@@ -385,7 +381,7 @@ struct Labels {
 impl Labels {
     /// `weight` gets the number of articles carrying a label.
     fn new<'a>(lists: impl Iterator<Item = &'a [usize]>, weight: impl Fn(usize) -> f32) -> Labels {
-        let mut ids: HashMap<usize, u32, Fast> = HashMap::default();
+        let mut ids: FastMap<usize, u32> = FastMap::default();
         let mut carriers: Vec<Vec<u32>> = Vec::new();
         let of_doc = lists
             .enumerate()

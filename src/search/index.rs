@@ -22,12 +22,10 @@
 //! The JSON is written by hand with exactly serde_json's escaping plus the format's `\u003c`
 //! escapes; the output is the same bytes a straightforward serde_json writer gives.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rayon::prelude::*;
 
 use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, each_token_seeing, fnv1a32, json_safe};
+use crate::hash::FastMap;
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
 
@@ -177,28 +175,6 @@ impl PackedIds {
         }
     }
 }
-
-/// FNV-1a hasher for the text keys (long words and filter tokens, a few per document).
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // FNV-1a, for the text keys.
-        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// Token ids of one key space: packed keys and text keys.
 #[derive(Default)]
@@ -821,7 +797,7 @@ fn join(open: u8, items: &[&[u8]], close: u8) -> Vec<u8> {
 /// document, estimated before any is written (the first pass writes the shards as it goes).
 /// The estimate counts the stored text up to its cut as it stands, before white space is
 /// collapsed and quotes escaped, and the fixed fields as they are; it is within a few percent.
-fn doc_shard_size(site: &Site, pages: &[usize], docs: usize) -> usize {
+fn estimate_doc_shard_size(site: &Site, pages: &[usize], docs: usize) -> usize {
     let bytes: usize = pages
         .par_iter()
         .map(|&n| {
@@ -834,7 +810,13 @@ fn doc_shard_size(site: &Site, pages: &[usize], docs: usize) -> usize {
                 .sections
                 .iter()
                 .map(|section| {
-                    let text = section.text.char_indices().nth(STORED_CHARS).map_or(section.text.len(), |(at, _)| at);
+                    // A text of at most STORED_CHARS bytes is never cut; only longer ones are walked.
+                    let all = section.text.len();
+                    let text = if all <= STORED_CHARS {
+                        all
+                    } else {
+                        section.text.char_indices().nth(STORED_CHARS).map_or(all, |(at, _)| at)
+                    };
                     let heading = section
                         .heading
                         .as_ref()
@@ -880,7 +862,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         docs += site.pages[n].rendered.sections.len() as u32;
     }
     let docs = docs as usize;
-    let doc_shard_size = doc_shard_size(site, &pages, docs);
+    let doc_shard_size = estimate_doc_shard_size(site, &pages, docs);
 
     // First pass: chunks of pages.
     let chunk_len = pages.len().div_ceil(rayon::current_num_threads() * CHUNKS_PER_THREAD).max(1);

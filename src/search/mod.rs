@@ -16,7 +16,7 @@ mod index;
 mod query;
 
 pub use index::{build_index, write_index};
-pub use query::{Hit, search};
+pub use query::{Hit, decode_base64, search};
 
 /// Format version written into the manifest.
 const VERSION: u32 = 1;

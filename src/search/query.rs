@@ -14,7 +14,8 @@ const SECTIONS_PER_PAGE: usize = 2;
 const SNIPPET_CHARS: usize = 80;
 const SNIPPET_LEAD: usize = 20;
 
-fn unbase64(text: &str) -> Vec<u8> {
+/// Standard base64 (padding optional) to bytes, as the bitmaps of dense tokens are written.
+pub fn decode_base64(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,
@@ -84,7 +85,7 @@ impl Fetcher<'_> {
             None => decode(entry),
             Some(bitmap) => {
                 let strong: HashMap<u32, u32> = decode(&entry["h"]).into_iter().collect();
-                let bits = unbase64(bitmap);
+                let bits = decode_base64(bitmap);
                 (0..bits.len() as u32 * 8)
                     .filter(|d| bits[*d as usize / 8] & (1 << (d % 8)) != 0)
                     .map(|d| (d, strong.get(&d).copied().unwrap_or(1)))

@@ -234,32 +234,6 @@ impl Browser {
         let path = format!("/session/{}/screenshot", self.session);
         let answer = http_json(self.port, "GET", &path, None).unwrap_or_else(|e| panic!("{path}: {e}"));
         let value = answer["value"].clone();
-        decode_base64(value.as_str().expect("base64 PNG"))
+        themata::search::decode_base64(value.as_str().expect("base64 PNG"))
     }
-}
-
-/// Standard base64 (with padding) to bytes.
-pub fn decode_base64(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    };
-    let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let v: Vec<u32> = chunk.iter().map(|&c| value(c) as u32).collect();
-        let n = v.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (x << (18 - 6 * i as u32)));
-        out.push((n >> 16) as u8);
-        if v.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if v.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    out
 }
