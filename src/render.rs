@@ -408,6 +408,45 @@ struct PageView<'a> {
     json_ld: String,
 }
 
+/// Schema.org `Article` data. The fields are in the order of their names, the order the
+/// `serde_json::Value` map this replaced wrote them in (serializing the struct directly saves
+/// building and dropping that map for every page).
+#[derive(Serialize)]
+struct JsonLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    author: Vec<JsonLdPerson<'a>>,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
+    description: &'a str,
+    headline: &'a str,
+    #[serde(rename = "inLanguage")]
+    in_language: &'a str,
+    #[serde(rename = "isBasedOn", skip_serializing_if = "Option::is_none")]
+    is_based_on: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keywords: Option<String>,
+    #[serde(rename = "mainEntityOfPage")]
+    main_entity_of_page: &'a str,
+    url: &'a str,
+    #[serde(rename = "wordCount")]
+    word_count: usize,
+}
+
+#[derive(Serialize)]
+struct JsonLdPerson<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+}
+
 #[derive(Serialize)]
 struct SectionRef<'a> {
     heading: Option<&'a str>,
@@ -522,6 +561,9 @@ struct Views<'a> {
     hashing: bool,
     /// Each page's view as listings show it (no content), serialized once; None for sections.
     entries: Vec<Option<Shared>>,
+    /// Each page's link (title and permalink), serialized once: listings, neighbours, related
+    /// articles and glossary lists all show the same few thousand links.
+    links: Vec<Shared>,
     /// The variables every template gets, but `current_url` and `current_path`.
     globals: (tera::Context, u64),
 }
@@ -531,8 +573,15 @@ impl<'a> Views<'a> {
     fn new(site: &'a Site, hashing: bool) -> Views<'a> {
         let year =
             site.pages.iter().filter_map(|p| p.source.meta.updated.or(p.source.meta.date)).max().map(|d| d.date.year());
-        let mut views =
-            Views { site, config: &site.config, year, hashing, entries: Vec::new(), globals: Default::default() };
+        let mut views = Views {
+            site,
+            config: &site.config,
+            year,
+            hashing,
+            entries: Vec::new(),
+            links: Vec::new(),
+            globals: Default::default(),
+        };
         views.globals = views.site_globals();
         views
     }
@@ -554,9 +603,9 @@ impl<'a> Views<'a> {
                 taxonomy.terms.iter().map(|term| tera::Value::from_serializable(&term_link(term))).collect()
             })
             .collect();
-        let links: Vec<tera::Value> =
-            (0..self.site.pages.len()).into_par_iter().map(|n| tera::Value::from_serializable(&self.link(n))).collect();
-        let link = |n: Option<usize>| n.map_or_else(tera::Value::none, |n| links[n].clone());
+        self.links =
+            (0..self.site.pages.len()).into_par_iter().map(|n| Shared::new(&self.link(n), self.hashing)).collect();
+        let link = |n: Option<usize>| n.map_or_else(tera::Value::none, |n| self.links[n].value.clone());
         self.entries = (0..self.site.pages.len())
             .into_par_iter()
             .map(|n| {
@@ -633,21 +682,73 @@ impl<'a> Views<'a> {
             .unwrap_or_default()
     }
 
-    fn toc(&self, page: &'a Page, entries: &'a [TocEntry]) -> Vec<TocView<'a>> {
+    /// The table of contents of the page at `url`.
+    fn toc(&self, url: &str, entries: &'a [TocEntry]) -> Vec<TocView<'a>> {
         entries
             .iter()
             .map(|e| TocView {
                 level: e.level,
                 id: &e.id,
                 title: &e.title,
-                permalink: format!("{}#{}", self.url(&page.path), e.id),
-                children: self.toc(page, &e.children),
+                permalink: format!("{url}#{}", e.id),
+                children: self.toc(url, &e.children),
             })
             .collect()
     }
 
     fn page(&self, number: usize, with_content: bool) -> PageView<'a> {
         self.page_view(number, with_content, true)
+    }
+
+    /// The link of page `n`.
+    fn link_value(&self, n: usize) -> Shared {
+        match self.links.get(n) {
+            Some(link) => link.clone(),
+            None => Shared::new(&self.link(n), self.hashing),
+        }
+    }
+
+    /// The links of `pages`, as one list.
+    fn links_of(&self, pages: impl Iterator<Item = usize>) -> Shared {
+        let links: Vec<Shared> = pages.map(|n| self.link_value(n)).collect();
+        Shared::list(links.iter())
+    }
+
+    /// Page `number` as its own template shows it: the same value as serializing
+    /// `page(number, true)`, but built from the page's listing entry, which already holds
+    /// everything but the fields below (the URLs, terms, neighbours and themes a page view
+    /// would format and serialize again), and with every linked page's shared link.
+    fn article(&self, number: usize) -> Shared {
+        let page = &self.site.pages[number];
+        let entry = self.entry(number);
+        let mut hash = self.hashing.then(|| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&entry.hash, &mut h);
+            h
+        });
+        let mut map = entry.value.into_map().unwrap_or_default();
+        // Each field goes into the render cache's hash as it goes into the map, so that no
+        // field the page shows can be left out of it.
+        let mut put = |key: &'static str, field: Shared| {
+            map.insert(key.into(), field.value);
+            if let Some(h) = &mut hash {
+                std::hash::Hash::hash(&(key, field.hash), h);
+            }
+        };
+        let url = self.url(&page.path);
+        put("content", Shared::new(page.rendered.html.as_str(), self.hashing));
+        put("toc", Shared::new(&self.toc(&url, &page.rendered.toc), self.hashing));
+        let backlinks: Vec<Shared> = page
+            .backlinks
+            .iter()
+            .map(|b| self.link_value(b.page).with("context", &Shared::new(b.context.as_str(), self.hashing)))
+            .collect();
+        put("backlinks", Shared::list(backlinks.iter()));
+        put("glossary_terms", self.links_of(page.rendered.glossary_terms.iter().copied()));
+        put("mentioned_in", self.links_of(page.mentioned_in.iter().take(MENTIONS_SHOWN).copied()));
+        put("related", self.links_of(page.related.iter().copied()));
+        put("json_ld", Shared::new(self.json_ld(page, &url).as_str(), self.hashing));
+        Shared { value: tera::Value::from(map), hash: hash.map_or(0, |h| std::hash::Hasher::finish(&h)) }
     }
 
     /// [`Views::page`]; without `links`, `tags`, `taxonomies`, `lower`, `higher` and `section`
@@ -693,7 +794,7 @@ impl<'a> Views<'a> {
             lang: &self.config.language,
             word_count: page.rendered.word_count,
             reading_time: page.rendered.reading_time,
-            toc: if with_content { self.toc(page, &page.rendered.toc) } else { Vec::new() },
+            toc: if with_content { self.toc(&self.url(&page.path), &page.rendered.toc) } else { Vec::new() },
             tags,
             taxonomies,
             authors,
@@ -749,50 +850,51 @@ impl<'a> Views<'a> {
             },
             mentioned_count: page.mentioned_in.len(),
             related: if with_content { page.related.iter().map(|&n| self.link(n)).collect() } else { Vec::new() },
-            json_ld: if with_content { self.json_ld(page) } else { String::new() },
+            json_ld: if with_content { self.json_ld(page, &self.url(&page.path)) } else { String::new() },
         }
     }
 
-    /// Schema.org `Article` data for a page, escaped for a `<script>` element.
-    fn json_ld(&self, page: &Page) -> String {
+    /// Schema.org `Article` data for the page at `url`, escaped for a `<script>` element.
+    fn json_ld(&self, page: &Page, url: &str) -> String {
         let meta = &page.source.meta;
-        let url = self.url(&page.path);
-        let authors: Vec<serde_json::Value> = meta
-            .taxonomies
-            .get("authors")
-            .into_iter()
-            .flatten()
-            .map(|name| match meta.author_urls.get(name) {
-                Some(homepage) => serde_json::json!({ "@type": "Person", "name": name, "url": homepage }),
-                None => serde_json::json!({ "@type": "Person", "name": name }),
-            })
-            .collect();
-        let mut data = serde_json::json!({
-            "@context": "https://schema.org",
-            "@type": "Article",
-            "headline": meta.title,
-            "description": page.summary,
-            "url": url,
-            "mainEntityOfPage": url,
-            "inLanguage": self.config.language,
-            "wordCount": page.rendered.word_count,
-        });
-        if let Some(date) = meta.date {
-            data["datePublished"] = date.rfc3339().into();
-            data["dateModified"] = meta.updated.unwrap_or(date).rfc3339().into();
-        }
-        if !authors.is_empty() {
-            data["author"] = authors.into();
-        }
-        if let Some(tags) = meta.taxonomies.get("tags").filter(|t| !t.is_empty()) {
-            data["keywords"] = tags.join(", ").into();
-        }
-        if let Some(original) = meta.source.as_ref().and_then(|s| s.original_url.as_deref()) {
-            data["isBasedOn"] = original.into();
-        }
+        let data = JsonLd {
+            context: "https://schema.org",
+            kind: "Article",
+            author: meta
+                .taxonomies
+                .get("authors")
+                .into_iter()
+                .flatten()
+                .map(|name| JsonLdPerson { kind: "Person", name, url: meta.author_urls.get(name).map(String::as_str) })
+                .collect(),
+            date_modified: meta.date.map(|date| meta.updated.unwrap_or(date).rfc3339()),
+            date_published: meta.date.map(|date| date.rfc3339()),
+            description: &page.summary,
+            headline: &meta.title,
+            in_language: &self.config.language,
+            is_based_on: meta.source.as_ref().and_then(|s| s.original_url.as_deref()),
+            keywords: meta.taxonomies.get("tags").filter(|t| !t.is_empty()).map(|tags| tags.join(", ")),
+            main_entity_of_page: url,
+            url,
+            word_count: page.rendered.word_count,
+        };
+        // Serializing our own view struct cannot fail.
+        let json = serde_json::to_string(&data).unwrap_or_default();
         // `</script>` or `<!--` in a title must not end the element: escape the three characters
         // HTML cares about; JSON reads the escapes back as the same characters.
-        data.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+        if !json.contains(['<', '>', '&']) {
+            return json;
+        }
+        let mut escaped = String::with_capacity(json.len() + 32);
+        for c in json.chars() {
+            match c {
+                '<' => escaped.push_str("\\u003c"),
+                '>' => escaped.push_str("\\u003e"),
+                '&' => escaped.push_str("\\u0026"),
+                c => escaped.push(c),
+            }
+        }
+        escaped
     }
 
     /// A section of a page (by its index in `rendered.sections`) and its deep link.
@@ -1131,7 +1233,8 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
         Job::Page(number) => {
             let page = &site.pages[number];
             let mut context = views.globals(&page.path);
-            context.insert("page", &views.page(number, true));
+            let view = views.article(number);
+            context.insert_value("page", view.value, view.hash);
             let template = page.source.meta.template.as_deref().unwrap_or("page.html");
             let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
             Ok(vec![html(&page.path, text)?])
@@ -1142,7 +1245,9 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             let members = listed_members(&site.topics[topic]);
             let (path, paginator) = views.pager(&page.path, members, per_page, i, &[]);
             let mut context = views.globals(&path);
-            context.insert("page", &views.page(number, i == 0));
+            // The first pager page shows the theme page's own text, the others its entry.
+            let view = if i == 0 { views.article(number) } else { views.entry(number) };
+            context.insert_value("page", view.value, view.hash);
             let shown = views.topic(topic, (i * per_page).min(members)..((i + 1) * per_page).min(members));
             context.insert_value("topic", shown.value, shown.hash);
             context.insert_value("paginator", paginator.value, paginator.hash);
@@ -1335,7 +1440,6 @@ pub fn redirect(site_path: &str, target: &str) -> OutputFile {
 mod tests {
     use super::*;
 
-    /// A shared listing entry holds exactly what serializing the page's listing view gives.
     #[test]
     fn template_escaping_writes_what_teras_own_escape_writes() {
         for text in ["", "plain", "<a href=\"x\">'q' & b</a>", "产品经理 <b>&amp;</b>", "&&<<>>\"\"''", "尾<"] {
@@ -1346,8 +1450,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn listing_entries_equal_the_serialized_page_views() {
+    /// A small site with every field a page view has: terms of three taxonomies, neighbours,
+    /// headings, backlinks, a glossary entry and its mentions, a topic theme, a source link and
+    /// an author's homepage. `title` is the first article's title.
+    fn fixture(title: &str) -> (tempfile::TempDir, Site) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let write = |rel: &str, text: &str| {
@@ -1362,12 +1468,23 @@ mod tests {
         );
         write("content/_index.md", "---\ntitle: 首页\n---\n");
         write("content/articles/_index.md", "---\ntitle: 文章\n---\n");
+        write("content/glossary/_index.md", "---\ntitle: 术语\n---\n");
+        write("content/glossary/agent.md", "---\ntitle: 智能体\ndescription: 自己干活的 AI\n---\n能调用工具的 AI。\n");
+        write("content/themes/_index.md", "---\ntitle: 主题\n---\n");
+        write(
+            "content/themes/growth.md",
+            "---\ntitle: 增长\nkeywords:\n  - { phrase: 增长, weight: 3 }\n  - 留存\n---\n导言。\n",
+        );
         for n in 0..4 {
+            let title = if n == 0 { title.to_string() } else { format!("第{n}篇") };
             let text = format!(
-                "---\ntitle: 第{n}篇\ndate: 2024-01-0{}\ntags: [AI, 标签{n}]\nauthors: [某人]\ncategories: [分类]\n\
-                 description: 描述\nextra: {{ k: {n} }}\n---\n正文，见[上一篇](a{}.md)。\n",
+                "---\ntitle: \"{title}\"\ndate: 2024-01-0{}\ntags: [AI, 标签{n}]\nauthors: [某人]\ncategories: [分类]\n\
+                 description: 描述 <b>&</b>\nextra: {{ k: {n}, original_url: \"https://example.com/{n}?a=1&b=2\", \
+                 author_url: \"https://example.com/u\" }}\n---\n正文，见[上一篇](a{}.md)。智能体很好。\n\n\
+                 ## 增长与留存\n\n增长增长增长，留存留存，增长靠留存，留存带来增长。{}\n\n### 细节\n\n留存。\n",
                 n + 1,
-                n.max(1) - 1
+                n.max(1) - 1,
+                "增长的留存。".repeat(40)
             );
             write(&format!("content/articles/a{n}.md"), &text);
         }
@@ -1376,6 +1493,13 @@ mod tests {
         let mut problems = Vec::new();
         let site = Site::load(config, &mut problems);
         assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+        (dir, site)
+    }
+
+    /// A shared listing entry holds exactly what serializing the page's listing view gives.
+    #[test]
+    fn listing_entries_equal_the_serialized_page_views() {
+        let (_dir, site) = fixture("第0篇");
         let views = Views::new(&site, false).with_entries();
         let mut compared = 0;
         for n in 0..site.pages.len() {
@@ -1386,6 +1510,68 @@ mod tests {
             assert_eq!(views.entry(n).value, expected, "page {}", site.pages[n].source.rel);
             compared += 1;
         }
-        assert_eq!(compared, 5);
+        assert_eq!(compared, 7);
+    }
+
+    /// A page's own view, built from its listing entry, holds exactly what serializing the
+    /// page's full view gives, with or without the listing entries made beforehand.
+    #[test]
+    fn page_views_built_from_entries_equal_the_serialized_page_views() {
+        // A quote in the title, escaped for the front matter's double-quoted string.
+        let (_dir, site) = fixture(r#"第0篇 </script><!-- & \" 的"#);
+        let shown = |n: usize| tera::Value::from_serializable(&Views::new(&site, false).page(n, true));
+        let page = |rel: &str| site.pages.iter().position(|p| p.source.rel == rel).unwrap();
+        let article = &site.pages[page("articles/a1.md")];
+        assert!(!article.backlinks.is_empty() && !article.rendered.toc.is_empty());
+        assert!(!article.rendered.glossary_terms.is_empty() && !article.topics.is_empty());
+        assert!(!site.pages[page("glossary/agent.md")].mentioned_in.is_empty());
+        assert!(site.pages.iter().any(|p| !p.related.is_empty()));
+        let json_ld = shown(page("articles/a0.md")).as_map().unwrap()[&tera::value::Key::Str("json_ld")].clone();
+        let expected = concat!(
+            r#"{"@context":"https://schema.org","@type":"Article","#,
+            r#""author":[{"@type":"Person","name":"某人","url":"https://example.com/u"}],"#,
+            r#""dateModified":"2024-01-01T00:00:00Z","datePublished":"2024-01-01T00:00:00Z","#,
+            r#""description":"描述 \u003cb\u003e\u0026\u003c/b\u003e","#,
+            r#""headline":"第0篇 \u003c/script\u003e\u003c!-- \u0026 \" 的","inLanguage":"zh-CN","#,
+            r#""isBasedOn":"https://example.com/0?a=1\u0026b=2","keywords":"AI, 标签0","#,
+            r#""mainEntityOfPage":"https://example.org/articles/a0/","url":"https://example.org/articles/a0/","#,
+            r#""wordCount":241}"#
+        );
+        assert_eq!(json_ld.as_str(), Some(expected));
+        for hashing in [false, true] {
+            for views in [Views::new(&site, hashing).with_entries(), Views::new(&site, hashing)] {
+                let mut compared = 0;
+                for n in 0..site.pages.len() {
+                    if !site.pages[n].is_section() {
+                        assert_eq!(views.article(n).value, shown(n), "page {}", site.pages[n].source.rel);
+                        compared += 1;
+                    }
+                }
+                assert_eq!(compared, 7);
+            }
+        }
+    }
+
+    /// The render cache's key for a page changes when anything the page shows changes, here
+    /// the title of a page that links to it (its backlinks) and that it links to (its
+    /// neighbours and related articles), and stays the same for the same site.
+    #[test]
+    fn page_view_hashes_follow_what_the_page_shows() {
+        let hashes = |title: &str| {
+            let (_dir, site) = fixture(title);
+            let views = Views::new(&site, true).with_entries();
+            let rel = |n: usize| site.pages[n].source.rel.clone();
+            let pages = (0..site.pages.len()).filter(|&n| !site.pages[n].is_section());
+            pages.map(|n| (rel(n), views.article(n).hash, Views::new(&site, true).article(n).hash)).collect::<Vec<_>>()
+        };
+        let (before, again, after) = (hashes("第0篇"), hashes("第0篇"), hashes("改名"));
+        assert_eq!(before, again);
+        for ((rel, with_entries, alone), (_, changed, _)) in before.iter().zip(&after) {
+            assert_eq!(with_entries, alone, "{rel}");
+            // Its own title, a neighbour's, a mentioning article's (on the glossary entry).
+            if ["articles/a0.md", "articles/a1.md", "glossary/agent.md"].contains(&rel.as_str()) {
+                assert_ne!(with_entries, changed, "{rel}");
+            }
+        }
     }
 }
