@@ -1215,9 +1215,45 @@ pub fn file_for(site_path: &str) -> String {
 
 /// Tera's autoescape: the same five escapes (`&`, `<`, `>`, `"`, `'`), written a run of plain
 /// bytes at a time (tera's own writes every byte through the `dyn Write` on its own, which
-/// was a tenth of the templates stage).
+/// was a tenth of the templates stage). Most texts (titles, summaries, URLs: two million of
+/// them, 63 MB, at 10,000 articles) need no escape at all; they are checked eight bytes at a
+/// time and written in one piece, which costs a fraction of the byte-by-byte scan.
 fn escape_html_into(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    crate::text::escape_html_runs(text, |piece| out.write_all(piece.as_bytes()))
+    match first_to_escape(text.as_bytes()) {
+        None => out.write_all(text.as_bytes()),
+        Some(at) => {
+            // `at` is an ASCII byte, so a char boundary.
+            out.write_all(&text.as_bytes()[..at])?;
+            crate::text::escape_html_runs(&text[at..], |piece| out.write_all(piece.as_bytes()))
+        }
+    }
+}
+
+/// Where the first byte HTML escaping replaces is, if any.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let needs_escape = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    // A high bit for every byte of `word` equal to `b`. It may also flag a byte above a
+    // real match (the subtraction borrows), never one in a word without a match.
+    let matching = |word: u64, b: u8| {
+        let x = word ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for (n, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let found = matching(word, b'&')
+            | matching(word, b'<')
+            | matching(word, b'>')
+            | matching(word, b'"')
+            | matching(word, b'\'');
+        if found != 0 {
+            return chunk.iter().position(needs_escape).map(|i| n * 8 + i);
+        }
+    }
+    let rest = chunks.remainder();
+    rest.iter().position(needs_escape).map(|i| bytes.len() - rest.len() + i)
 }
 
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
@@ -1442,11 +1478,24 @@ mod tests {
 
     #[test]
     fn template_escaping_writes_what_teras_own_escape_writes() {
-        for text in ["", "plain", "<a href=\"x\">'q' & b</a>", "产品经理 <b>&amp;</b>", "&&<<>>\"\"''", "尾<"] {
+        let mut texts: Vec<String> =
+            ["", "plain", "<a href=\"x\">'q' & b</a>", "产品经理 <b>&amp;</b>", "&&<<>>\"\"''", "尾<"]
+                .map(String::from)
+                .into();
+        // Every special byte at every place of a text longer than two words, alone and after
+        // one of the bytes the word-at-a-time check could mistake for a match.
+        for special in ["&", "<", ">", "\"", "'"] {
+            for at in 0..20 {
+                for before in ["", "%", "=", "?", "\u{1}", "\u{7f}", "é", "产"] {
+                    texts.push(format!("{}{before}{special}{}", "a".repeat(at), "产品".repeat(3)));
+                }
+            }
+        }
+        for text in &texts {
             let (mut ours, mut teras) = (Vec::new(), Vec::new());
             escape_html_into(text, &mut ours).unwrap();
             tera::escape_html(text, &mut teras).unwrap();
-            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(teras).unwrap());
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(teras).unwrap(), "{text:?}");
         }
     }
 
