@@ -857,6 +857,7 @@ impl<'a> Views<'a> {
     /// Schema.org `Article` data for the page at `url`, escaped for a `<script>` element.
     fn json_ld(&self, page: &Page, url: &str) -> String {
         let meta = &page.source.meta;
+        let published = meta.date.map(|date| date.rfc3339());
         let data = JsonLd {
             context: "https://schema.org",
             kind: "Article",
@@ -867,8 +868,12 @@ impl<'a> Views<'a> {
                 .flatten()
                 .map(|name| JsonLdPerson { kind: "Person", name, url: meta.author_urls.get(name).map(String::as_str) })
                 .collect(),
-            date_modified: meta.date.map(|date| meta.updated.unwrap_or(date).rfc3339()),
-            date_published: meta.date.map(|date| date.rfc3339()),
+            // Most pages were never updated: their one date is formatted once.
+            date_modified: match (meta.date, meta.updated) {
+                (Some(_), Some(updated)) => Some(updated.rfc3339()),
+                _ => published.clone(),
+            },
+            date_published: published,
             description: &page.summary,
             headline: &meta.title,
             in_language: &self.config.language,
@@ -1526,8 +1531,9 @@ mod tests {
         );
         for n in 0..4 {
             let title = if n == 0 { title.to_string() } else { format!("第{n}篇") };
+            let updated = if n == 1 { "updated: 2024-03-01\n" } else { "" };
             let text = format!(
-                "---\ntitle: \"{title}\"\ndate: 2024-01-0{}\ntags: [AI, 标签{n}]\nauthors: [某人]\ncategories: [分类]\n\
+                "---\ntitle: \"{title}\"\ndate: 2024-01-0{}\n{updated}tags: [AI, 标签{n}]\nauthors: [某人]\ncategories: [分类]\n\
                  description: 描述 <b>&</b>\nextra: {{ k: {n}, original_url: \"https://example.com/{n}?a=1&b=2\", \
                  author_url: \"https://example.com/u\" }}\n---\n正文，见[上一篇](a{}.md)。智能体很好。\n\n\
                  ## 增长与留存\n\n增长增长增长，留存留存，增长靠留存，留存带来增长。{}\n\n### 细节\n\n留存。\n",
@@ -1587,6 +1593,9 @@ mod tests {
             r#""wordCount":241}"#
         );
         assert_eq!(json_ld.as_str(), Some(expected));
+        let json_ld = shown(page("articles/a1.md")).as_map().unwrap()[&tera::value::Key::Str("json_ld")].clone();
+        let dates = r#""dateModified":"2024-03-01T00:00:00Z","datePublished":"2024-01-02T00:00:00Z""#;
+        assert!(json_ld.as_str().unwrap().contains(dates), "{json_ld}");
         for hashing in [false, true] {
             for views in [Views::new(&site, hashing).with_entries(), Views::new(&site, hashing)] {
                 let mut compared = 0;
