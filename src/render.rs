@@ -1487,12 +1487,14 @@ mod tests {
             ["", "plain", "<a href=\"x\">'q' & b</a>", "产品经理 <b>&amp;</b>", "&&<<>>\"\"''", "尾<"]
                 .map(String::from)
                 .into();
-        // Every special byte at every place of a text longer than two words, alone and after
-        // one of the bytes the word-at-a-time check could mistake for a match.
+        // Every special byte at every place of a text up to five words long, followed by more
+        // text or last, alone and after one of the bytes the word-at-a-time check could
+        // mistake for a match.
         for special in ["&", "<", ">", "\"", "'"] {
             for at in 0..20 {
                 for before in ["", "%", "=", "?", "\u{1}", "\u{7f}", "é", "产"] {
                     texts.push(format!("{}{before}{special}{}", "a".repeat(at), "产品".repeat(3)));
+                    texts.push(format!("{}{before}{special}", "a".repeat(at)));
                 }
             }
         }
