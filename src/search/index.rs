@@ -24,7 +24,9 @@
 
 use rayon::prelude::*;
 
-use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, each_token_seeing, fnv1a32, json_safe};
+use super::{
+    Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, is_cjk, is_latin, json_safe,
+};
 use crate::hash::FastMap;
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
@@ -137,7 +139,7 @@ impl PackedIds {
     }
 
     /// The id of `key`, or a new one from `new`.
-    #[inline]
+    #[inline(always)]
     fn get(&mut self, key: u64, new: impl FnOnce() -> u32) -> u32 {
         let mask = self.slots.len() - 1;
         let mut at = self.slot(key);
@@ -176,16 +178,96 @@ impl PackedIds {
     }
 }
 
+/// Ids of the pairs of two characters of the Basic Multilingual Plane (nearly every bigram):
+/// the two characters make a 32-bit key, and key and id share one 8-byte slot. Half the size
+/// of [`PackedIds`]' slots, so more of the table stays in the nearest caches: a text's pairs
+/// are looked up in no predictable order, and at one pair per character this is the indexer's
+/// most frequent lookup.
+struct PairIds {
+    /// `key << 32 | id`, or FREE.
+    slots: Vec<u64>,
+    /// 64 - log2(slots.len()), as in [`PackedIds`].
+    shift: u32,
+    len: usize,
+}
+
+impl Default for PairIds {
+    fn default() -> PairIds {
+        PairIds { slots: vec![FREE; 1024], shift: 64 - 10, len: 0 }
+    }
+}
+
+impl PairIds {
+    /// The key of the pair `a`, `b` when both are in the Basic Multilingual Plane. No key is
+    /// `u32::MAX` (the top half of FREE): U+FFFF is not CJK.
+    #[inline(always)]
+    fn key(a: char, b: char) -> Option<u32> {
+        let (a, b) = (a as u32, b as u32);
+        (a | b <= 0xFFFF).then_some(a << 16 | b)
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u32) -> usize {
+        (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `key`, or a new one from `new`.
+    #[inline(always)]
+    fn get(&mut self, key: u32, new: impl FnOnce() -> u32) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        loop {
+            let slot = self.slots[at];
+            if (slot >> 32) as u32 == key {
+                return slot as u32;
+            }
+            if slot == FREE {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        let id = new();
+        self.slots[at] = u64::from(key) << 32 | u64::from(id);
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![FREE; size]);
+        self.shift -= 1;
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|&s| s != FREE) {
+            let mut at = self.slot((slot >> 32) as u32);
+            while self.slots[at] != FREE {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+}
+
 /// Token ids of one key space: packed keys and text keys.
 #[derive(Default)]
 struct Ids {
+    pairs: PairIds,
     packed: PackedIds,
     text: FastMap<Box<str>, u32>,
 }
 
 impl Ids {
     /// The id of `token`, or a new one from `new` (called with its key) when it has none.
+    #[inline(always)]
     fn get(&mut self, token: Token<'_>, new: impl FnOnce(Key) -> u32) -> u32 {
+        if let Token::Pair(a, b) = token
+            && let Some(pair) = PairIds::key(a, b)
+        {
+            return self.pairs.get(pair, || new(Key::Packed(PAIR | u64::from(a) << 21 | u64::from(b))));
+        }
         match pack(token) {
             Some(key) => self.packed.get(key, || new(Key::Packed(key))),
             None => {
@@ -318,12 +400,13 @@ struct Indexer {
     direct: Vec<u32>,
     info: Vec<Info>,
     doc: u32,
-    /// (id, body frequency, flags) of the current document's tokens.
+    /// (id, body frequency, flags) of the current document's tokens: the first `term_count`
+    /// entries, and at least one spare entry after them (see [`Indexer::count`]).
     terms: Vec<(u32, u32, u8)>,
+    term_count: usize,
     parts: Vec<ChunkPart>,
     /// Scratch.
     word: String,
-    collapsed: Vec<u8>,
     ids_scratch: Vec<u32>,
 }
 
@@ -334,15 +417,17 @@ impl Indexer {
             direct: vec![NO_ID; (DIRECT_TO - DIRECT_FROM) as usize],
             info: Vec::new(),
             doc: 0,
-            terms: Vec::new(),
+            terms: vec![(0, 0, 0); 1024],
+            term_count: 0,
             parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
             word: String::new(),
-            collapsed: Vec::new(),
             ids_scratch: Vec::new(),
         }
     }
 
     /// A new id for `key`.
+    #[cold]
+    #[inline(never)]
     fn register(info: &mut Vec<Info>, parts: &mut [ChunkPart], key: Key) -> u32 {
         let hash = fnv1a32(key.text(&mut [0; 8]));
         let part = hash as usize & (PARTITIONS - 1);
@@ -353,16 +438,30 @@ impl Indexer {
         id
     }
 
+    /// The id of `token`. Inlined into the tokeniser's loop: there the kind of token is known
+    /// at each call, so a character costs one table read and a pair one probe of the packed
+    /// table, with no token passed through memory.
+    #[inline(always)]
     fn id(&mut self, token: Token<'_>) -> u32 {
         let Indexer { ids, direct, info, parts, .. } = self;
-        if let Token::One(c) = token {
-            if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
-                if *slot == NO_ID {
-                    *slot = ids.get(token, |key| Indexer::register(info, parts, key));
+        match token {
+            Token::One(c) => {
+                if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
+                    if *slot == NO_ID {
+                        *slot = ids.get(token, |key| Indexer::register(info, parts, key));
+                    }
+                    return *slot;
                 }
-                return *slot;
+                ids.get(token, |key| Indexer::register(info, parts, key))
             }
+            Token::Pair(..) => ids.get(token, |key| Indexer::register(info, parts, key)),
+            Token::Word(_) => self.word_id(token),
         }
+    }
+
+    #[inline(never)]
+    fn word_id(&mut self, token: Token<'_>) -> u32 {
+        let Indexer { ids, info, parts, .. } = self;
         ids.get(token, |key| Indexer::register(info, parts, key))
     }
 
@@ -372,20 +471,32 @@ impl Indexer {
     }
 
     /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
-    #[inline]
+    ///
+    /// Without a branch on whether the document has the token yet: that is a coin toss for the
+    /// processor (a section repeats about half its tokens), and a mispredicted branch per token
+    /// cost more than the rest of the counting. A new term's entry is always written into the
+    /// spare slot after the document's terms, and kept only when the token is new.
+    #[inline(always)]
     fn count(&mut self, id: u32, flag: u8) {
+        let n = self.term_count;
         let info = &mut self.info[id as usize];
-        if info.seen != self.doc {
-            info.seen = self.doc;
-            info.slot = self.terms.len() as u32;
-            self.terms.push((id, 0, 0));
+        let new = info.seen != self.doc;
+        let slot = if new { n as u32 } else { info.slot };
+        info.seen = self.doc;
+        info.slot = slot;
+        self.terms[n] = (id, 0, 0);
+        let term = &mut self.terms[slot as usize];
+        term.1 += u32::from(flag == 0);
+        term.2 |= flag;
+        self.term_count = n + usize::from(new);
+        if self.term_count == self.terms.len() {
+            self.grow_terms();
         }
-        let term = &mut self.terms[info.slot as usize];
-        if flag == 0 {
-            term.1 += 1;
-        } else {
-            term.2 |= flag;
-        }
+    }
+
+    #[cold]
+    fn grow_terms(&mut self) {
+        self.terms.resize(self.terms.len() * 2, (0, 0, 0));
     }
 
     /// Ids of the tokens of `text`, with repeats, appended to `out`.
@@ -434,18 +545,24 @@ impl Indexer {
         for (n, section) in page.rendered.sections.iter().enumerate() {
             let doc = first + n as u32;
             self.doc += 1;
-            self.terms.clear();
-            let mut collapsed = Collapsed::new(std::mem::take(&mut self.collapsed));
-            each_token_seeing(
-                &section.text,
-                &mut word,
-                |c| collapsed.push(c),
-                |t| {
-                    let id = self.id(t);
-                    self.count(id, 0);
-                },
-            );
-            self.collapsed = collapsed.out;
+            self.term_count = 0;
+            // The stored document, as serde_json would write StoredDoc, straight into its doc
+            // shard: the stored text is written as the section's text is tokenised.
+            let out = &mut shards.open;
+            out.extend_from_slice(&url_json);
+            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
+                out.push(b'#');
+                push_escaped(out, id);
+            }
+            out.extend_from_slice(&title_json);
+            match &section.heading {
+                Some(heading) => push_string(out, heading),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"x\":\"");
+            scan(&section.text, &mut word, &mut Stored::new(out), &mut Body(self));
+            out.extend_from_slice(&tail_json);
+
             heading_ids.clear();
             if let Some(heading) = &section.heading {
                 each_token(heading, &mut word, |t| heading_ids.push(self.id(t)));
@@ -459,7 +576,7 @@ impl Indexer {
                 self.count(id, FILTER);
             }
             let mut touched = 0u64;
-            for &(id, tf, flags) in &self.terms {
+            for &(id, tf, flags) in &self.terms[..self.term_count] {
                 let weight = if flags & FILTER != 0 {
                     0
                 } else {
@@ -484,26 +601,101 @@ impl Indexer {
                 part.docs.push((doc, part.postings.len() as u32));
                 touched &= touched - 1;
             }
-
-            // The stored document, as serde_json would write StoredDoc.
-            let out = &mut shards.open;
-            out.extend_from_slice(&url_json);
-            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
-                out.push(b'#');
-                push_escaped(out, id);
-            }
-            out.extend_from_slice(&title_json);
-            match &section.heading {
-                Some(heading) => push_string(out, heading),
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"x\":\"");
-            out.extend_from_slice(&self.collapsed);
-            out.extend_from_slice(&tail_json);
             shards.written(doc as usize);
         }
         self.word = word;
         self.ids_scratch = heading_ids;
+    }
+}
+
+/// The indexer counting the tokens of a section's text.
+struct Body<'a>(&'a mut Indexer);
+
+impl Found for Body<'_> {
+    #[inline(always)]
+    fn one(&mut self, c: char) {
+        let id = self.0.id(Token::One(c));
+        self.0.count(id, 0);
+    }
+
+    #[inline(always)]
+    fn pair(&mut self, a: char, b: char) {
+        let id = self.0.id(Token::Pair(a, b));
+        self.0.count(id, 0);
+    }
+
+    #[inline(always)]
+    fn word(&mut self, word: &str) {
+        let id = self.0.word_id(Token::Word(word));
+        self.0.count(id, 0);
+    }
+}
+
+/// What [`scan`] finds in a text, in order.
+trait Found {
+    /// A CJK character.
+    fn one(&mut self, c: char);
+    /// Two adjacent CJK characters.
+    fn pair(&mut self, a: char, b: char);
+    /// A Latin word.
+    fn word(&mut self, word: &str);
+}
+
+/// The index-side tokens of `text` handed to `found` (as [`super::each_token`] gives them),
+/// and its stored text written to `stored`, in one pass over the text.
+///
+/// This is the indexer's hot loop, over every character of the site: the common Han block
+/// (nearly every character of a Chinese site, and one that normalisation leaves alone) and
+/// ASCII take short paths, and everything is inlined into it, so that a character costs a
+/// table read and a probe, not calls with the token passed through memory.
+#[inline(always)]
+fn scan(text: &str, word: &mut String, stored: &mut Stored<'_>, found: &mut impl Found) {
+    word.clear();
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            stored.push_han(c);
+            if !word.is_empty() {
+                found.word(word);
+                word.clear();
+            }
+            if let Some(p) = previous {
+                found.pair(p, c);
+            }
+            found.one(c);
+            previous = Some(c);
+            continue;
+        }
+        let c = if c.is_ascii() {
+            c.to_ascii_lowercase()
+        } else {
+            match fold_char(c) {
+                Some(c) => c,
+                None => continue,
+            }
+        };
+        stored.push(c);
+        if is_latin(c) {
+            previous = None;
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            found.word(word);
+            word.clear();
+        }
+        if c.is_ascii() || !is_cjk(c) {
+            previous = None;
+            continue;
+        }
+        if let Some(p) = previous {
+            found.pair(p, c);
+        }
+        found.one(c);
+        previous = Some(c);
+    }
+    if !word.is_empty() {
+        found.word(word);
     }
 }
 
@@ -517,17 +709,41 @@ struct PageTerms<'a> {
 
 /// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
 /// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time
-/// and kept JSON-escaped (the inside of the string).
-struct Collapsed {
-    out: Vec<u8>,
+/// and written JSON-escaped (the inside of the string) at the end of `out`.
+struct Stored<'a> {
+    out: &'a mut Vec<u8>,
+    /// Where the text begins in `out`.
+    start: usize,
     chars: usize,
     space: bool,
 }
 
-impl Collapsed {
-    fn new(mut out: Vec<u8>) -> Collapsed {
-        out.clear();
-        Collapsed { out, chars: 0, space: false }
+impl Stored<'_> {
+    fn new(out: &mut Vec<u8>) -> Stored<'_> {
+        let start = out.len();
+        Stored { out, start, chars: 0, space: false }
+    }
+
+    /// A pending space is written before the next character: false when that filled the text.
+    #[inline(always)]
+    fn room_after_space(&mut self) -> bool {
+        if self.space {
+            self.out.push(b' ');
+            self.chars += 1;
+            self.space = false;
+        }
+        self.chars != STORED_CHARS
+    }
+
+    /// A character of the common Han block: never white space, never escaped, three bytes.
+    #[inline(always)]
+    fn push_han(&mut self, c: char) {
+        if self.chars == STORED_CHARS || !self.room_after_space() {
+            return;
+        }
+        let c = c as u32;
+        self.out.extend_from_slice(&[0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]);
+        self.chars += 1;
     }
 
     #[inline(always)]
@@ -537,20 +753,15 @@ impl Collapsed {
         }
         // No white space above U+3000.
         if c <= '\u{3000}' && c.is_whitespace() {
-            self.space = !self.out.is_empty();
+            self.space = self.out.len() != self.start;
             return;
         }
-        if self.space {
-            self.out.push(b' ');
-            self.chars += 1;
-            self.space = false;
-            if self.chars == STORED_CHARS {
-                return;
-            }
+        if !self.room_after_space() {
+            return;
         }
         if c.is_ascii() {
             if ESCAPED[c as usize] {
-                push_escaped_byte(&mut self.out, c as u8);
+                push_escaped_byte(self.out, c as u8);
             } else {
                 self.out.push(c as u8);
             }
@@ -1022,15 +1233,53 @@ mod tests {
     #[test]
     fn stored_text_collapses_whitespace_and_stops_at_the_limit() {
         let collapse = |text: &str| {
-            let mut collapsed = Collapsed::new(Vec::new());
-            each_token_seeing(text, &mut String::new(), |c| collapsed.push(c), |_| {});
-            String::from_utf8(collapsed.out).unwrap()
+            let mut out = b"prefix".to_vec();
+            scan(text, &mut String::new(), &mut Stored::new(&mut out), &mut Tokens(Vec::new()));
+            String::from_utf8(out[6..].to_vec()).unwrap()
         };
         assert_eq!(collapse("  Ａ \n\t\u{3000}b\u{200b}c  "), "a bc");
         assert_eq!(collapse("<\"x\">\u{1}"), "\\u003c\\\"x\\\"\\u003e\\u0001");
+        assert_eq!(collapse("产品 经理\u{a0}é"), "产品 经理 é");
         let long = format!("{} {}", "字".repeat(STORED_CHARS - 1), "尾".repeat(10));
         let out = collapse(&long);
         assert_eq!(out.chars().count(), STORED_CHARS);
         assert!(out.ends_with("字 "), "the space before the cut is kept, as a cut of the collapsed text keeps it");
+        let long = format!("{}\"尾", "字".repeat(STORED_CHARS - 1));
+        assert!(collapse(&long).ends_with("字\\\""), "an escape counts as one character");
+    }
+
+    /// The tokens [`scan`] finds, as text.
+    struct Tokens(Vec<String>);
+
+    impl Found for Tokens {
+        fn one(&mut self, c: char) {
+            self.0.push(c.to_string());
+        }
+
+        fn pair(&mut self, a: char, b: char) {
+            self.0.push(format!("{a}{b}"));
+        }
+
+        fn word(&mut self, word: &str) {
+            self.0.push(word.to_string());
+        }
+    }
+
+    #[test]
+    fn the_indexers_scan_finds_the_tokens_of_the_format() {
+        for text in [
+            "ＡＩ产品，ok",
+            "a𠀀𠀁",
+            " ，。 ",
+            "AI产品经理 To B\u{200b}2B ＰＭＦ…ｗｏｒｄ\u{3000}한국어 カタカナ々〆 ﾊﾝｶｸ",
+            "产\u{200b}品 ab\u{2060}cd 中\u{feff}文 x\u{a0}y Ünïcödé naïve 1.5倍",
+            "",
+            "a",
+            "产",
+        ] {
+            let mut found = Tokens(Vec::new());
+            scan(text, &mut String::new(), &mut Stored::new(&mut Vec::new()), &mut found);
+            assert_eq!(found.0, super::super::tokens(text), "tokens of {text:?}");
+        }
     }
 }
