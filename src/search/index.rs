@@ -3,14 +3,15 @@
 //!
 //! It runs on every build and touches every character of the site, so it is laid out for
 //! speed, in three parallel passes that each visit a thing once:
-//! 1. Pages are split into contiguous chunks. A chunk tokenises its sections, gives each
-//!    token a small integer (most tokens are packed into a `u64` key, so no string is hashed
-//!    or allocated per token), counts each document's distinct tokens, writes the stored
-//!    documents as JSON, and files the postings it found (4 bytes each) under the partition
-//!    of the token hash.
-//! 2. Each partition merges the chunks' tokens of that partition, orders their postings by
-//!    token with a counting sort (document order is kept because chunks and documents are
-//!    visited in order) and writes every entry's JSON once.
+//! 1. Pages are split into contiguous chunks. A chunk scans each section's text once (one
+//!    inlined loop, [`scan`]): it gives each token a small integer (most tokens are packed
+//!    into a number, and the common Han characters have a direct table, so no string is
+//!    hashed or allocated per token), counts each document's distinct tokens, writes the
+//!    stored text into the document's JSON, and appends the document's postings (4 bytes
+//!    each) to one list. Once the chunk is done, a counting sort files its postings under
+//!    the partition of the token hash, grouped by token, documents in order.
+//! 2. Each partition merges the chunks' tokens of that partition and writes every token's
+//!    entry once, from the token's postings in each chunk in turn (chunks are in page order).
 //! 3. The entries are grouped into token shards.
 //!
 //! The documents' JSON goes out in doc shards during the first pass: the shard size D comes
@@ -304,23 +305,25 @@ impl Ids {
 }
 
 /// What a chunk found of one partition: the tokens (with their FNV-1a hash), and their
-/// postings in document order, four bytes each (12 million at 10,000 articles):
-/// `postings` holds `token << 8 | weight` (token: index in `tokens`), and `docs` the
-/// document of each run of them with the end of the run.
+/// postings grouped by token, each token's in document order: `postings[ends[t - 1]..ends[t]]`
+/// are token `t`'s, four bytes each (12 million in all at 10,000 articles), `doc << 8 |
+/// weight` with the document counted from the chunk's first.
 #[derive(Default)]
 struct ChunkPart {
     tokens: Vec<(Key, u32)>,
+    ends: Vec<u32>,
     postings: Vec<u32>,
-    docs: Vec<(u32, u32)>,
 }
 
-/// Tokens a chunk may have in one partition: their index shares a `u32` with a weight. A
-/// chunk would need over a billion distinct tokens (gigabytes of text) to reach it.
-const MAX_PART_TOKENS: usize = 1 << 24;
-const _: () = assert!(PARTITIONS <= 64, "the partitions a document touches are a u64 bit set");
+/// Distinct tokens, and documents, a chunk may have: either shares a `u32` with a weight. A
+/// chunk would need gigabytes of text to reach either.
+const MAX_CHUNK_TOKENS: usize = 1 << 24;
+const MAX_CHUNK_DOCS: usize = 1 << 24;
 
 /// The first pass over a contiguous run of pages.
 struct Chunk {
+    /// The chunk's first document.
+    first: u32,
     parts: Vec<ChunkPart>,
     /// The stored documents of the doc shards this chunk shares with its neighbours: (shard,
     /// the documents' JSON joined by commas), in document order.
@@ -382,29 +385,33 @@ const DIRECT_FROM: u32 = 0x3000;
 const DIRECT_TO: u32 = 0xA000;
 const NO_ID: u32 = u32::MAX;
 
-/// What the indexer knows of one token id.
+/// Where a token id was last counted: the document (counted from 1 in this chunk) and its
+/// place in [`Indexer::terms`].
 #[derive(Clone, Copy)]
-struct Info {
-    /// The last document (counted from 1 in this chunk) that held it, and where in `terms`.
-    seen: u32,
+struct Seen {
+    doc: u32,
     slot: u32,
-    /// Its partition, and its index in that partition's token list.
-    part: u32,
-    token: u32,
 }
 
-/// Per chunk: token ids, what each id is, and the current document's distinct tokens.
+/// Per chunk: token ids, what each id is, the current document's distinct tokens, and every
+/// document's.
 struct Indexer {
     ids: Ids,
     /// Ids of the characters DIRECT_FROM..DIRECT_TO, or NO_ID.
     direct: Vec<u32>,
-    info: Vec<Info>,
+    /// Per id: its key and FNV-1a hash, and where it was last counted.
+    keys: Vec<(Key, u32)>,
+    seen: Vec<Seen>,
     doc: u32,
     /// (id, body frequency, flags) of the current document's tokens: the first `term_count`
     /// entries, and at least one spare entry after them (see [`Indexer::count`]).
     terms: Vec<(u32, u32, u8)>,
     term_count: usize,
-    parts: Vec<ChunkPart>,
+    /// The postings of the chunk's documents one after another, `id << 8 | weight`, and
+    /// where each document's end. Sorted by token only once the chunk is done ([`Indexer::finish`]):
+    /// appending here is one sequential write per posting.
+    postings: Vec<u32>,
+    doc_ends: Vec<u32>,
     /// Scratch.
     word: String,
     ids_scratch: Vec<u32>,
@@ -415,11 +422,13 @@ impl Indexer {
         Indexer {
             ids: Ids::default(),
             direct: vec![NO_ID; (DIRECT_TO - DIRECT_FROM) as usize],
-            info: Vec::new(),
+            keys: Vec::new(),
+            seen: Vec::new(),
             doc: 0,
             terms: vec![(0, 0, 0); 1024],
             term_count: 0,
-            parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
+            postings: Vec::new(),
+            doc_ends: Vec::new(),
             word: String::new(),
             ids_scratch: Vec::new(),
         }
@@ -428,14 +437,46 @@ impl Indexer {
     /// A new id for `key`.
     #[cold]
     #[inline(never)]
-    fn register(info: &mut Vec<Info>, parts: &mut [ChunkPart], key: Key) -> u32 {
+    fn register(keys: &mut Vec<(Key, u32)>, seen: &mut Vec<Seen>, key: Key) -> u32 {
+        assert!(keys.len() < MAX_CHUNK_TOKENS, "too many distinct tokens for the search index");
         let hash = fnv1a32(key.text(&mut [0; 8]));
-        let part = hash as usize & (PARTITIONS - 1);
-        let id = info.len() as u32;
-        assert!(parts[part].tokens.len() < MAX_PART_TOKENS, "too many distinct tokens for the search index");
-        info.push(Info { seen: 0, slot: 0, part: part as u32, token: parts[part].tokens.len() as u32 });
-        parts[part].tokens.push((key, hash));
-        id
+        keys.push((key, hash));
+        seen.push(Seen { doc: 0, slot: 0 });
+        keys.len() as u32 - 1
+    }
+
+    /// The chunk's postings grouped by partition and, within one, by token (ids in the order
+    /// they were given, each one's documents in order): a counting sort, linear in the postings.
+    fn finish(self) -> Vec<ChunkPart> {
+        assert!(self.doc_ends.len() <= MAX_CHUNK_DOCS, "too many documents for the search index");
+        let mut counts = vec![0u32; self.keys.len()];
+        for &posting in &self.postings {
+            counts[(posting >> 8) as usize] += 1;
+        }
+        // Per id: its partition and where its next posting goes there.
+        let mut places: Vec<(u32, u32)> = Vec::with_capacity(self.keys.len());
+        let mut parts: Vec<ChunkPart> = (0..PARTITIONS).map(|_| ChunkPart::default()).collect();
+        let mut lens = [0u32; PARTITIONS];
+        for ((key, hash), count) in self.keys.into_iter().zip(counts) {
+            let p = hash as usize & (PARTITIONS - 1);
+            places.push((p as u32, lens[p]));
+            lens[p] += count;
+            parts[p].tokens.push((key, hash));
+            parts[p].ends.push(lens[p]);
+        }
+        for (part, len) in parts.iter_mut().zip(lens) {
+            part.postings = vec![0; len as usize];
+        }
+        let mut start = 0;
+        for (doc, &end) in self.doc_ends.iter().enumerate() {
+            for &posting in &self.postings[start..end as usize] {
+                let (p, at) = &mut places[(posting >> 8) as usize];
+                parts[*p as usize].postings[*at as usize] = (doc as u32) << 8 | (posting & 0xFF);
+                *at += 1;
+            }
+            start = end as usize;
+        }
+        parts
     }
 
     /// The id of `token`. Inlined into the tokeniser's loop: there the kind of token is known
@@ -443,31 +484,31 @@ impl Indexer {
     /// table, with no token passed through memory.
     #[inline(always)]
     fn id(&mut self, token: Token<'_>) -> u32 {
-        let Indexer { ids, direct, info, parts, .. } = self;
+        let Indexer { ids, direct, keys, seen, .. } = self;
         match token {
             Token::One(c) => {
                 if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
                     if *slot == NO_ID {
-                        *slot = ids.get(token, |key| Indexer::register(info, parts, key));
+                        *slot = ids.get(token, |key| Indexer::register(keys, seen, key));
                     }
                     return *slot;
                 }
-                ids.get(token, |key| Indexer::register(info, parts, key))
+                ids.get(token, |key| Indexer::register(keys, seen, key))
             }
-            Token::Pair(..) => ids.get(token, |key| Indexer::register(info, parts, key)),
+            Token::Pair(..) => ids.get(token, |key| Indexer::register(keys, seen, key)),
             Token::Word(_) => self.word_id(token),
         }
     }
 
     #[inline(never)]
     fn word_id(&mut self, token: Token<'_>) -> u32 {
-        let Indexer { ids, info, parts, .. } = self;
-        ids.get(token, |key| Indexer::register(info, parts, key))
+        let Indexer { ids, keys, seen, .. } = self;
+        ids.get(token, |key| Indexer::register(keys, seen, key))
     }
 
     fn text_id(&mut self, text: &str) -> u32 {
-        let Indexer { ids, info, parts, .. } = self;
-        ids.text_id(text, |key| Indexer::register(info, parts, key))
+        let Indexer { ids, keys, seen, .. } = self;
+        ids.text_id(text, |key| Indexer::register(keys, seen, key))
     }
 
     /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
@@ -479,11 +520,11 @@ impl Indexer {
     #[inline(always)]
     fn count(&mut self, id: u32, flag: u8) {
         let n = self.term_count;
-        let info = &mut self.info[id as usize];
-        let new = info.seen != self.doc;
-        let slot = if new { n as u32 } else { info.slot };
-        info.seen = self.doc;
-        info.slot = slot;
+        let seen = &mut self.seen[id as usize];
+        let new = seen.doc != self.doc;
+        let slot = if new { n as u32 } else { seen.slot };
+        seen.doc = self.doc;
+        seen.slot = slot;
         self.terms[n] = (id, 0, 0);
         let term = &mut self.terms[slot as usize];
         term.1 += u32::from(flag == 0);
@@ -575,7 +616,6 @@ impl Indexer {
             for &id in &filter_ids {
                 self.count(id, FILTER);
             }
-            let mut touched = 0u64;
             for &(id, tf, flags) in &self.terms[..self.term_count] {
                 let weight = if flags & FILTER != 0 {
                     0
@@ -592,15 +632,9 @@ impl Indexer {
                     }
                     w.min(255) as u8
                 };
-                let info = self.info[id as usize];
-                self.parts[info.part as usize].postings.push(info.token << 8 | u32::from(weight));
-                touched |= 1 << info.part;
+                self.postings.push(id << 8 | u32::from(weight));
             }
-            while touched != 0 {
-                let part = &mut self.parts[touched.trailing_zeros() as usize];
-                part.docs.push((doc, part.postings.len() as u32));
-                touched &= touched - 1;
-            }
+            self.doc_ends.push(self.postings.len() as u32);
             shards.written(doc as usize);
         }
         self.word = word;
@@ -844,20 +878,37 @@ fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-/// `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
-fn push_postings(out: &mut Vec<u8>, docs: &[u32], weights: &[u8]) {
-    out.push(b'[');
-    let mut last = 0;
-    for (n, (&doc, &weight)) in docs.iter().zip(weights).enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        push_number(out, doc - last);
-        out.push(b',');
-        push_number(out, u32::from(weight));
-        last = doc;
+/// A posting list being written: `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
+struct Postings<'a> {
+    out: &'a mut Vec<u8>,
+    /// The document before, or None at the start of the list.
+    last: Option<u32>,
+}
+
+impl Postings<'_> {
+    fn new(out: &mut Vec<u8>) -> Postings<'_> {
+        out.push(b'[');
+        Postings { out, last: None }
     }
-    out.push(b']');
+
+    #[inline]
+    fn push(&mut self, doc: u32, weight: u8) {
+        let delta = match self.last {
+            Some(last) => {
+                self.out.push(b',');
+                doc - last
+            }
+            None => doc,
+        };
+        push_number(self.out, delta);
+        self.out.push(b',');
+        push_number(self.out, u32::from(weight));
+        self.last = Some(doc);
+    }
+
+    fn close(self) {
+        self.out.push(b']');
+    }
 }
 
 /// Standard base64 with padding.
@@ -891,54 +942,48 @@ struct PartEntries {
     entries: Vec<(u32, usize, usize)>,
 }
 
-/// The second pass for one partition, given what each chunk found of it: merges the chunks'
-/// tokens, orders the postings by token (document order kept) and writes each token's entry.
-/// Each chunk's postings are freed once they are sorted.
-fn partition_entries(parts: Vec<ChunkPart>, docs: usize) -> PartEntries {
+/// The second pass for one partition, given what each chunk found of it (with the chunk's
+/// first document), in document order: merges the chunks' tokens and writes each token's
+/// entry from its postings in every chunk, one after another. The chunks' postings are freed
+/// when the partition is done.
+fn partition_entries(parts: Vec<(u32, ChunkPart)>, docs: usize) -> PartEntries {
     let mut ids = Ids::default();
     let mut tokens: Vec<(Key, u32)> = Vec::new();
-    // Per chunk: its token index -> the partition's, and its postings.
-    let mut local: Vec<(Vec<u32>, ChunkPart)> = Vec::with_capacity(parts.len());
-    for mut part in parts {
-        let map = std::mem::take(&mut part.tokens)
-            .into_iter()
-            .map(|(key, hash)| {
-                ids.key_id(&key, || {
-                    tokens.push((key.clone(), hash));
-                    tokens.len() as u32 - 1
-                })
-            })
-            .collect();
-        local.push((map, part));
+    // Every (partition token, chunk, range of postings), in chunk order.
+    let mut runs: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for (c, (_, part)) in parts.iter().enumerate() {
+        let mut start = 0;
+        for ((key, hash), &end) in part.tokens.iter().zip(&part.ends) {
+            let token = ids.key_id(key, || {
+                tokens.push((key.clone(), *hash));
+                tokens.len() as u32 - 1
+            });
+            runs.push((token, c as u32, start, end));
+            start = end;
+        }
     }
     drop(ids);
-    // Counting sort of the postings by token.
+    // The runs grouped by token, chunk order kept: a counting sort.
     let mut starts = vec![0usize; tokens.len() + 1];
-    for (map, part) in &local {
-        for &posting in &part.postings {
-            starts[map[(posting >> 8) as usize] as usize + 1] += 1;
-        }
+    for run in &runs {
+        starts[run.0 as usize + 1] += 1;
     }
     for n in 1..starts.len() {
         starts[n] += starts[n - 1];
     }
-    let total = starts[tokens.len()];
-    let mut doc_ids = vec![0u32; total];
-    let mut weights = vec![0u8; total];
     let mut next = starts.clone();
-    for (map, part) in local {
-        let mut start = 0;
-        for &(doc, end) in &part.docs {
-            for &posting in &part.postings[start..end as usize] {
-                let at = &mut next[map[(posting >> 8) as usize] as usize];
-                doc_ids[*at] = doc;
-                weights[*at] = posting as u8;
-                *at += 1;
-            }
-            start = end as usize;
-        }
+    let mut sorted = vec![(0u32, 0u32, 0u32); runs.len()];
+    for (token, c, start, end) in runs {
+        sorted[next[token as usize]] = (c, start, end);
+        next[token as usize] += 1;
     }
     drop(next);
+    let total: usize = parts.iter().map(|(_, part)| part.postings.len()).sum();
+    // The postings of one run, as (document, weight).
+    let postings_of = |&(c, start, end): &(u32, u32, u32)| {
+        let (first, part) = &parts[c as usize];
+        part.postings[start as usize..end as usize].iter().map(move |&p| (first + (p >> 8), p as u8))
+    };
 
     // A posting list longer than this many bytes is written as a bitmap instead.
     let bitmap_len = docs.div_ceil(8).div_ceil(3) * 4;
@@ -946,43 +991,50 @@ fn partition_entries(parts: Vec<ChunkPart>, docs: usize) -> PartEntries {
     let mut entries = Vec::with_capacity(tokens.len());
     let mut bits = Vec::new();
     let mut strong: Vec<(u32, u8)> = Vec::new();
-    let mut strong_docs = Vec::new();
-    let mut strong_weights = Vec::new();
     for (n, (key, hash)) in tokens.iter().enumerate() {
         let start = text.len();
         push_string(&mut text, key.text(&mut [0; 8]));
         text.push(b':');
-        let (docs_of, weights_of) = (&doc_ids[starts[n]..starts[n + 1]], &weights[starts[n]..starts[n + 1]]);
-        if docs_of.len() >= DENSE_MIN_DOCS && docs_of.len() * DENSE_BYTES_PER_POSTING > bitmap_len {
+        let runs = &sorted[starts[n]..starts[n + 1]];
+        let count: usize = runs.iter().map(|&(_, start, end)| (end - start) as usize).sum();
+        if count >= DENSE_MIN_DOCS && count * DENSE_BYTES_PER_POSTING > bitmap_len {
             // Dense: which documents hold the token as a bitmap, and the weights of only the
             // strong postings (title, heading, tag, or frequent in the text).
             bits.clear();
             bits.resize(docs.div_ceil(8), 0u8);
-            for &doc in docs_of {
-                bits[doc as usize / 8] |= 1 << (doc % 8);
+            strong.clear();
+            for run in runs {
+                for (doc, weight) in postings_of(run) {
+                    bits[doc as usize / 8] |= 1 << (doc % 8);
+                    if weight >= STRONG {
+                        strong.push((doc, weight));
+                    }
+                }
             }
             text.extend_from_slice(b"{\"b\":\"");
             push_base64(&mut text, &bits);
             text.extend_from_slice(b"\",\"h\":");
             // Only the heaviest strong postings keep their weight: enough to rank the first
             // pages of results, and a common token stays a few kilobytes.
-            strong.clear();
-            strong.extend(docs_of.iter().copied().zip(weights_of.iter().copied()).filter(|(_, w)| *w >= STRONG));
             if strong.len() > STRONG_KEPT {
                 strong.select_nth_unstable_by(STRONG_KEPT - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 strong.truncate(STRONG_KEPT);
                 strong.sort_unstable();
             }
-            strong_docs.clear();
-            strong_weights.clear();
-            for &(d, w) in &strong {
-                strong_docs.push(d);
-                strong_weights.push(w);
+            let mut list = Postings::new(&mut text);
+            for &(doc, weight) in &strong {
+                list.push(doc, weight);
             }
-            push_postings(&mut text, &strong_docs, &strong_weights);
+            list.close();
             text.push(b'}');
         } else {
-            push_postings(&mut text, docs_of, weights_of);
+            let mut list = Postings::new(&mut text);
+            for run in runs {
+                for (doc, weight) in postings_of(run) {
+                    list.push(doc, weight);
+                }
+            }
+            list.close();
         }
         entries.push((*hash, start, text.len()));
     }
@@ -1083,13 +1135,14 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         .map(|(pages, firsts)| {
             let mut indexer = Indexer::new();
             let sections: usize = pages.iter().map(|&n| site.pages[n].rendered.sections.len()).sum();
-            let text: usize = pages.iter().flat_map(|&n| &site.pages[n].rendered.sections).map(|s| s.text.len()).sum();
+            let text: usize = pages
+                .iter()
+                .map(|&n| site.pages[n].rendered.sections.iter().map(|s| s.text.len()).sum::<usize>())
+                .sum();
             // For the postings: a document holds about one distinct token per four bytes of
-            // Chinese text (fewer in other scripts), spread evenly over the partitions.
-            for part in &mut indexer.parts {
-                part.postings.reserve(text / 4 / PARTITIONS * 9 / 8);
-                part.docs.reserve(sections);
-            }
+            // Chinese text (fewer in other scripts).
+            indexer.postings.reserve(text / 4 * 9 / 8);
+            indexer.doc_ends.reserve(sections);
             let first = firsts.first().map_or(0, |&f| f as usize);
             let mut shards = DocShards {
                 size: doc_shard_size,
@@ -1127,17 +1180,17 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
                 let terms = PageTerms { tags: &tags, tag_names: &tag_names, themes: &page_themes, filters: &filters };
                 indexer.page(page, first, &site.config.served_path(&page.path), &terms, &mut shards);
             }
-            Chunk { parts: indexer.parts, pieces: shards.finish() }
+            Chunk { first: first as u32, parts: indexer.finish(), pieces: shards.finish() }
         })
         .collect();
 
     // The doc shards that span chunks.
     let mut pieces: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut parts_by_partition: Vec<Vec<ChunkPart>> =
+    let mut parts_by_partition: Vec<Vec<(u32, ChunkPart)>> =
         (0..PARTITIONS).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
         for (p, part) in chunk.parts.into_iter().enumerate() {
-            parts_by_partition[p].push(part);
+            parts_by_partition[p].push((chunk.first, part));
         }
         for (shard, piece) in chunk.pieces {
             match pieces.last_mut() {
