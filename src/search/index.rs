@@ -385,13 +385,10 @@ const DIRECT_FROM: u32 = 0x3000;
 const DIRECT_TO: u32 = 0xA000;
 const NO_ID: u32 = u32::MAX;
 
-/// Where a token id was last counted: the document (counted from 1 in this chunk) and its
-/// place in [`Indexer::terms`].
-#[derive(Clone, Copy)]
-struct Seen {
-    doc: u32,
-    slot: u32,
-}
+/// Where a token id was last counted, in one number: the document (counted from 1 in this
+/// chunk) in the low half, the token's place in [`Indexer::terms`] in the high half. One
+/// load gives both (see [`Indexer::count`]).
+type Seen = u64;
 
 /// Per chunk: token ids, what each id is, the current document's distinct tokens, and every
 /// document's.
@@ -441,7 +438,7 @@ impl Indexer {
         assert!(keys.len() < MAX_CHUNK_TOKENS, "too many distinct tokens for the search index");
         let hash = fnv1a32(key.text(&mut [0; 8]));
         keys.push((key, hash));
-        seen.push(Seen { doc: 0, slot: 0 });
+        seen.push(0);
         keys.len() as u32 - 1
     }
 
@@ -516,15 +513,16 @@ impl Indexer {
     /// Without a branch on whether the document has the token yet: that is a coin toss for the
     /// processor (a section repeats about half its tokens), and a mispredicted branch per token
     /// cost more than the rest of the counting. A new term's entry is always written into the
-    /// spare slot after the document's terms, and kept only when the token is new.
+    /// spare slot after the document's terms, and kept only when the token is new. (The token's
+    /// place is taken from the same load as its document: read on its own, the compiler would
+    /// rather branch around the read.)
     #[inline(always)]
     fn count(&mut self, id: u32, flag: u8) {
         let n = self.term_count;
         let seen = &mut self.seen[id as usize];
-        let new = seen.doc != self.doc;
-        let slot = if new { n as u32 } else { seen.slot };
-        seen.doc = self.doc;
-        seen.slot = slot;
+        let new = *seen as u32 != self.doc;
+        let slot = if new { n as u32 } else { (*seen >> 32) as u32 };
+        *seen = u64::from(slot) << 32 | u64::from(self.doc);
         self.terms[n] = (id, 0, 0);
         let term = &mut self.terms[slot as usize];
         term.1 += u32::from(flag == 0);
