@@ -339,13 +339,22 @@ struct DocShards<'a> {
     /// The first document of this chunk, and the last one written.
     first: usize,
     last: usize,
-    /// The documents of the current shard so far, each followed by a comma.
+    /// The current shard so far: `[` when it began in this chunk, and its documents, each
+    /// followed by a comma. One buffer for all the chunk's shards.
     open: Vec<u8>,
     pieces: Vec<(usize, Vec<u8>)>,
     put: &'a (dyn Fn(OutputFile) + Sync),
 }
 
 impl DocShards<'_> {
+    /// Where document `doc` is to be appended.
+    fn open(&mut self, doc: usize) -> &mut Vec<u8> {
+        if doc % self.size == 0 {
+            self.open.push(b'[');
+        }
+        &mut self.open
+    }
+
     /// Document `doc` has been appended to `open`: close its shard if it is the shard's last.
     fn written(&mut self, doc: usize) {
         self.last = doc;
@@ -359,18 +368,21 @@ impl DocShards<'_> {
             self.pieces.push((shard, std::mem::take(&mut self.open)));
             return;
         }
-        let mut bytes = Vec::with_capacity(self.open.len() + 2);
-        bytes.push(b'[');
-        bytes.extend_from_slice(&self.open);
-        bytes.push(b']');
+        // The file's bytes are copied once, into the output's shared buffer.
+        self.open.push(b']');
+        (self.put)(OutputFile { path: doc_shard_file(shard), bytes: self.open.as_slice().into() });
         self.open.clear();
-        (self.put)(OutputFile { path: doc_shard_file(shard), bytes: bytes.into() });
     }
 
     /// The chunk is done: the shard still open continues in the next chunk.
     fn finish(mut self) -> Vec<(usize, Vec<u8>)> {
         if self.open.pop().is_some() {
-            self.pieces.push((self.last / self.size, self.open));
+            let shard = self.last / self.size;
+            if shard * self.size >= self.first {
+                // It began in this chunk: the pieces are joined without their brackets.
+                self.open.remove(0);
+            }
+            self.pieces.push((shard, self.open));
         }
         self.pieces
     }
@@ -411,7 +423,20 @@ struct Indexer {
     doc_ends: Vec<u32>,
     /// Scratch.
     word: String,
-    ids_scratch: Vec<u32>,
+    scratch: PageScratch,
+}
+
+/// What [`Indexer::page`] builds for each page, kept for the next one (a few allocations per
+/// page otherwise, on ten thousand pages, from several threads).
+#[derive(Default)]
+struct PageScratch {
+    title_ids: Vec<u32>,
+    tag_ids: Vec<u32>,
+    filter_ids: Vec<u32>,
+    heading_ids: Vec<u32>,
+    url_json: Vec<u8>,
+    title_json: Vec<u8>,
+    tail_json: Vec<u8>,
 }
 
 impl Indexer {
@@ -427,7 +452,7 @@ impl Indexer {
             postings: Vec::new(),
             doc_ends: Vec::new(),
             word: String::new(),
-            ids_scratch: Vec::new(),
+            scratch: PageScratch::default(),
         }
     }
 
@@ -548,21 +573,37 @@ impl Indexer {
     /// Indexes the sections of one page as documents `first`, `first + 1`, ...
     fn page(&mut self, page: &Page, first: u32, url: &str, page_terms: &PageTerms<'_>, shards: &mut DocShards<'_>) {
         let title = page.title();
-        let mut title_ids = Vec::new();
+        // The page's scratch buffers, kept from page to page.
+        let PageScratch {
+            mut title_ids,
+            mut tag_ids,
+            mut filter_ids,
+            mut heading_ids,
+            mut url_json,
+            mut title_json,
+            mut tail_json,
+        } = std::mem::take(&mut self.scratch);
+        title_ids.clear();
         self.ids_of(title, &mut title_ids);
-        let mut tag_ids = Vec::new();
+        tag_ids.clear();
         for &t in page_terms.tags {
             self.ids_of(&page_terms.tag_names[t as usize], &mut tag_ids);
         }
-        let filter_ids: Vec<u32> = page_terms.filters.lines().map(|line| self.text_id(line)).collect();
+        filter_ids.clear();
+        for line in page_terms.filters.lines() {
+            filter_ids.push(self.text_id(line));
+        }
         // What the page's stored documents share, as JSON: `{"u":"<url>`, `","t":<title>,"h":`
         // and `","g":[...],"m":[...],"d":<date>}`.
-        let mut url_json = b"{\"u\":\"".to_vec();
+        url_json.clear();
+        url_json.extend_from_slice(b"{\"u\":\"");
         push_escaped(&mut url_json, url);
-        let mut title_json = b"\",\"t\":".to_vec();
+        title_json.clear();
+        title_json.extend_from_slice(b"\",\"t\":");
         push_string(&mut title_json, title);
         title_json.extend_from_slice(b",\"h\":");
-        let mut tail_json = b"\",\"g\":[".to_vec();
+        tail_json.clear();
+        tail_json.extend_from_slice(b"\",\"g\":[");
         for (i, &t) in page_terms.tags.iter().enumerate() {
             if i > 0 {
                 tail_json.push(b',');
@@ -579,7 +620,6 @@ impl Indexer {
         tail_json.extend_from_slice(b"],\"d\":");
         push_string(&mut tail_json, &page.source.meta.date.map(|d| d.ymd()).unwrap_or_default());
         tail_json.push(b'}');
-        let mut heading_ids = std::mem::take(&mut self.ids_scratch);
         let mut word = std::mem::take(&mut self.word);
         for (n, section) in page.rendered.sections.iter().enumerate() {
             let doc = first + n as u32;
@@ -587,7 +627,7 @@ impl Indexer {
             self.term_count = 0;
             // The stored document, as serde_json would write StoredDoc, straight into its doc
             // shard: the stored text is written as the section's text is tokenised.
-            let out = &mut shards.open;
+            let out = shards.open(doc as usize);
             out.extend_from_slice(&url_json);
             if let (Some(id), Some(_)) = (&section.id, &section.heading) {
                 out.push(b'#');
@@ -636,7 +676,7 @@ impl Indexer {
             shards.written(doc as usize);
         }
         self.word = word;
-        self.ids_scratch = heading_ids;
+        self.scratch = PageScratch { title_ids, tag_ids, filter_ids, heading_ids, url_json, title_json, tail_json };
     }
 }
 
@@ -735,7 +775,7 @@ fn scan(text: &str, word: &mut String, stored: &mut Stored<'_>, found: &mut impl
 struct PageTerms<'a> {
     tags: &'a [u32],
     tag_names: &'a [String],
-    themes: &'a [String],
+    themes: &'a [&'a str],
     filters: &'a str,
 }
 
@@ -862,7 +902,18 @@ fn push_string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Appends the decimal digits of `n`.
+#[inline]
 fn push_number(out: &mut Vec<u8>, mut n: u32) {
+    // Most numbers written are small (deltas between documents, weights, tag indices): one
+    // or two digits without a loop, nor a copy of a length only known at run time.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+        return;
+    }
     let mut digits = [0u8; 10];
     let mut at = digits.len();
     loop {
@@ -1039,10 +1090,11 @@ fn partition_entries(parts: Vec<(u32, ChunkPart)>, docs: usize) -> PartEntries {
     PartEntries { text, entries }
 }
 
-/// `items` separated by commas between `open` and `close`: a JSON object or array of parts
-/// that are JSON already.
-fn join(open: u8, items: &[&[u8]], close: u8) -> Vec<u8> {
-    let mut text = Vec::with_capacity(items.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+/// `items` separated by commas between `open` and `close`, written over `text`: a JSON object
+/// or array of parts that are JSON already.
+fn join<'a>(text: &'a mut Vec<u8>, open: u8, items: &[&[u8]], close: u8) -> &'a [u8] {
+    text.clear();
+    text.reserve(items.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
     text.push(open);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -1152,23 +1204,23 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
                 put,
             };
             let mut filters = String::new();
-            let mut page_themes: Vec<String> = Vec::new();
+            let mut tags: Vec<u32> = Vec::new();
+            let mut page_themes: Vec<&str> = Vec::new();
             for (&n, &first) in pages.iter().zip(firsts) {
                 let page = &site.pages[n];
-                let tags: Vec<u32> =
-                    page.terms.get("tags").map(|t| t.iter().map(|&i| i as u32).collect()).unwrap_or_default();
+                tags.clear();
+                tags.extend(page.terms.get("tags").into_iter().flatten().map(|&i| i as u32));
                 page_themes.clear();
                 for link in &page.topics {
-                    let slug = &site.topics[link.topic].slug;
-                    if !page_themes.contains(slug) {
-                        page_themes.push(slug.clone());
+                    let slug = site.topics[link.topic].slug.as_str();
+                    if !page_themes.contains(&slug) {
+                        page_themes.push(slug);
                     }
                 }
                 filters.clear();
                 for &t in &tags {
-                    filters.push_str("#t:");
-                    filters.push_str(&t.to_string());
-                    filters.push('\n');
+                    use std::fmt::Write as _;
+                    let _ = writeln!(filters, "#t:{t}");
                 }
                 for slug in &page_themes {
                     filters.push_str("#m:");
@@ -1201,7 +1253,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         }
     }
     pieces.into_par_iter().for_each(|(shard, piece)| {
-        put(OutputFile { path: doc_shard_file(shard), bytes: join(b'[', &[&piece], b']').into() });
+        put(OutputFile { path: doc_shard_file(shard), bytes: join(&mut Vec::new(), b'[', &[&piece], b']').into() });
     });
 
     // Second pass: per partition of the token hash.
@@ -1217,9 +1269,10 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
             by_shard[(hash & (token_shards - 1)) as usize].push(&part.text[start..end]);
         }
     }
-    by_shard.into_par_iter().enumerate().for_each(|(n, mut list)| {
+    // Each shard is joined in a buffer its thread keeps, and copied once into the output's.
+    by_shard.into_par_iter().enumerate().for_each_init(Vec::new, |text, (n, mut list)| {
         list.sort_unstable();
-        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: join(b'{', &list, b'}').into() });
+        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: join(text, b'{', &list, b'}').into() });
     });
     drop(parts);
 
