@@ -417,8 +417,8 @@ struct Indexer {
     terms: Vec<(u32, u32, u8)>,
     term_count: usize,
     /// The postings of the chunk's documents one after another, `id << 8 | weight`, and
-    /// where each document's end. Sorted by token only once the chunk is done ([`Indexer::finish`]):
-    /// appending here is one sequential write per posting.
+    /// where each document's postings end. Sorted by token only once the chunk is done
+    /// ([`Indexer::finish`]): appending here is one sequential write per posting.
     postings: Vec<u32>,
     doc_ends: Vec<u32>,
     /// Scratch.
@@ -502,7 +502,7 @@ impl Indexer {
     }
 
     /// The id of `token`. Inlined into the tokeniser's loop: there the kind of token is known
-    /// at each call, so a character costs one table read and a pair one probe of the packed
+    /// at each call, so a character costs one table read and a pair one probe of the pair
     /// table, with no token passed through memory.
     #[inline(always)]
     fn id(&mut self, token: Token<'_>) -> u32 {
@@ -672,7 +672,7 @@ impl Indexer {
                 };
                 self.postings.push(id << 8 | u32::from(weight));
             }
-            self.doc_ends.push(self.postings.len() as u32);
+            self.doc_ends.push(u32::try_from(self.postings.len()).expect("too many postings for the search index"));
             shards.written(doc as usize);
         }
         self.word = word;
