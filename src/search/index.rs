@@ -3,14 +3,15 @@
 //!
 //! It runs on every build and touches every character of the site, so it is laid out for
 //! speed, in three parallel passes that each visit a thing once:
-//! 1. Pages are split into contiguous chunks. A chunk tokenises its sections, gives each
-//!    token a small integer (most tokens are packed into a `u64` key, so no string is hashed
-//!    or allocated per token), counts each document's distinct tokens, writes the stored
-//!    documents as JSON, and files the postings it found (4 bytes each) under the partition
-//!    of the token hash.
-//! 2. Each partition merges the chunks' tokens of that partition, orders their postings by
-//!    token with a counting sort (document order is kept because chunks and documents are
-//!    visited in order) and writes every entry's JSON once.
+//! 1. Pages are split into contiguous chunks. A chunk scans each section's text once (one
+//!    inlined loop, [`scan`]): it gives each token a small integer (most tokens are packed
+//!    into a number, and the common Han characters have a direct table, so no string is
+//!    hashed or allocated per token), counts each document's distinct tokens, writes the
+//!    stored text into the document's JSON, and appends the document's postings (4 bytes
+//!    each) to one list. Once the chunk is done, a counting sort files its postings under
+//!    the partition of the token hash, grouped by token, documents in order.
+//! 2. Each partition merges the chunks' tokens of that partition and writes every token's
+//!    entry once, from the token's postings in each chunk in turn (chunks are in page order).
 //! 3. The entries are grouped into token shards.
 //!
 //! The documents' JSON goes out in doc shards during the first pass: the shard size D comes
@@ -24,7 +25,9 @@
 
 use rayon::prelude::*;
 
-use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, each_token_seeing, fnv1a32, json_safe};
+use super::{
+    Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, is_cjk, is_latin, json_safe,
+};
 use crate::hash::FastMap;
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
@@ -137,7 +140,7 @@ impl PackedIds {
     }
 
     /// The id of `key`, or a new one from `new`.
-    #[inline]
+    #[inline(always)]
     fn get(&mut self, key: u64, new: impl FnOnce() -> u32) -> u32 {
         let mask = self.slots.len() - 1;
         let mut at = self.slot(key);
@@ -176,16 +179,96 @@ impl PackedIds {
     }
 }
 
+/// Ids of the pairs of two characters of the Basic Multilingual Plane (nearly every bigram):
+/// the two characters make a 32-bit key, and key and id share one 8-byte slot. Half the size
+/// of [`PackedIds`]' slots, so more of the table stays in the nearest caches: a text's pairs
+/// are looked up in no predictable order, and at one pair per character this is the indexer's
+/// most frequent lookup.
+struct PairIds {
+    /// `key << 32 | id`, or FREE.
+    slots: Vec<u64>,
+    /// 64 - log2(slots.len()), as in [`PackedIds`].
+    shift: u32,
+    len: usize,
+}
+
+impl Default for PairIds {
+    fn default() -> PairIds {
+        PairIds { slots: vec![FREE; 1024], shift: 64 - 10, len: 0 }
+    }
+}
+
+impl PairIds {
+    /// The key of the pair `a`, `b` when both are in the Basic Multilingual Plane. No key is
+    /// `u32::MAX` (the top half of FREE): U+FFFF is not CJK.
+    #[inline(always)]
+    fn key(a: char, b: char) -> Option<u32> {
+        let (a, b) = (a as u32, b as u32);
+        (a | b <= 0xFFFF).then_some(a << 16 | b)
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u32) -> usize {
+        (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `key`, or a new one from `new`.
+    #[inline(always)]
+    fn get(&mut self, key: u32, new: impl FnOnce() -> u32) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(key);
+        loop {
+            let slot = self.slots[at];
+            if (slot >> 32) as u32 == key {
+                return slot as u32;
+            }
+            if slot == FREE {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        let id = new();
+        self.slots[at] = u64::from(key) << 32 | u64::from(id);
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![FREE; size]);
+        self.shift -= 1;
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|&s| s != FREE) {
+            let mut at = self.slot((slot >> 32) as u32);
+            while self.slots[at] != FREE {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+}
+
 /// Token ids of one key space: packed keys and text keys.
 #[derive(Default)]
 struct Ids {
+    pairs: PairIds,
     packed: PackedIds,
     text: FastMap<Box<str>, u32>,
 }
 
 impl Ids {
     /// The id of `token`, or a new one from `new` (called with its key) when it has none.
+    #[inline(always)]
     fn get(&mut self, token: Token<'_>, new: impl FnOnce(Key) -> u32) -> u32 {
+        if let Token::Pair(a, b) = token
+            && let Some(pair) = PairIds::key(a, b)
+        {
+            return self.pairs.get(pair, || new(Key::Packed(PAIR | u64::from(a) << 21 | u64::from(b))));
+        }
         match pack(token) {
             Some(key) => self.packed.get(key, || new(Key::Packed(key))),
             None => {
@@ -222,23 +305,25 @@ impl Ids {
 }
 
 /// What a chunk found of one partition: the tokens (with their FNV-1a hash), and their
-/// postings in document order, four bytes each (12 million at 10,000 articles):
-/// `postings` holds `token << 8 | weight` (token: index in `tokens`), and `docs` the
-/// document of each run of them with the end of the run.
+/// postings grouped by token, each token's in document order: `postings[ends[t - 1]..ends[t]]`
+/// are token `t`'s, four bytes each (12 million in all at 10,000 articles), `doc << 8 |
+/// weight` with the document counted from the chunk's first.
 #[derive(Default)]
 struct ChunkPart {
     tokens: Vec<(Key, u32)>,
+    ends: Vec<u32>,
     postings: Vec<u32>,
-    docs: Vec<(u32, u32)>,
 }
 
-/// Tokens a chunk may have in one partition: their index shares a `u32` with a weight. A
-/// chunk would need over a billion distinct tokens (gigabytes of text) to reach it.
-const MAX_PART_TOKENS: usize = 1 << 24;
-const _: () = assert!(PARTITIONS <= 64, "the partitions a document touches are a u64 bit set");
+/// Distinct tokens, and documents, a chunk may have: either shares a `u32` with a weight. A
+/// chunk would need gigabytes of text to reach either.
+const MAX_CHUNK_TOKENS: usize = 1 << 24;
+const MAX_CHUNK_DOCS: usize = 1 << 24;
 
 /// The first pass over a contiguous run of pages.
 struct Chunk {
+    /// The chunk's first document.
+    first: u32,
     parts: Vec<ChunkPart>,
     /// The stored documents of the doc shards this chunk shares with its neighbours: (shard,
     /// the documents' JSON joined by commas), in document order.
@@ -254,13 +339,22 @@ struct DocShards<'a> {
     /// The first document of this chunk, and the last one written.
     first: usize,
     last: usize,
-    /// The documents of the current shard so far, each followed by a comma.
+    /// The current shard so far: `[` when it began in this chunk, and its documents, each
+    /// followed by a comma. One buffer for all the chunk's shards.
     open: Vec<u8>,
     pieces: Vec<(usize, Vec<u8>)>,
     put: &'a (dyn Fn(OutputFile) + Sync),
 }
 
 impl DocShards<'_> {
+    /// Where document `doc` is to be appended.
+    fn open(&mut self, doc: usize) -> &mut Vec<u8> {
+        if doc % self.size == 0 {
+            self.open.push(b'[');
+        }
+        &mut self.open
+    }
+
     /// Document `doc` has been appended to `open`: close its shard if it is the shard's last.
     fn written(&mut self, doc: usize) {
         self.last = doc;
@@ -274,18 +368,21 @@ impl DocShards<'_> {
             self.pieces.push((shard, std::mem::take(&mut self.open)));
             return;
         }
-        let mut bytes = Vec::with_capacity(self.open.len() + 2);
-        bytes.push(b'[');
-        bytes.extend_from_slice(&self.open);
-        bytes.push(b']');
+        // The file's bytes are copied once, into the output's shared buffer.
+        self.open.push(b']');
+        (self.put)(OutputFile { path: doc_shard_file(shard), bytes: self.open.as_slice().into() });
         self.open.clear();
-        (self.put)(OutputFile { path: doc_shard_file(shard), bytes: bytes.into() });
     }
 
     /// The chunk is done: the shard still open continues in the next chunk.
     fn finish(mut self) -> Vec<(usize, Vec<u8>)> {
         if self.open.pop().is_some() {
-            self.pieces.push((self.last / self.size, self.open));
+            let shard = self.last / self.size;
+            if shard * self.size >= self.first {
+                // It began in this chunk: the pieces are joined without their brackets.
+                self.open.remove(0);
+            }
+            self.pieces.push((shard, self.open));
         }
         self.pieces
     }
@@ -300,31 +397,46 @@ const DIRECT_FROM: u32 = 0x3000;
 const DIRECT_TO: u32 = 0xA000;
 const NO_ID: u32 = u32::MAX;
 
-/// What the indexer knows of one token id.
-#[derive(Clone, Copy)]
-struct Info {
-    /// The last document (counted from 1 in this chunk) that held it, and where in `terms`.
-    seen: u32,
-    slot: u32,
-    /// Its partition, and its index in that partition's token list.
-    part: u32,
-    token: u32,
-}
+/// Where a token id was last counted, in one number: the document (counted from 1 in this
+/// chunk) in the low half, the token's place in [`Indexer::terms`] in the high half. One
+/// load gives both (see [`Indexer::count`]).
+type Seen = u64;
 
-/// Per chunk: token ids, what each id is, and the current document's distinct tokens.
+/// Per chunk: token ids, what each id is, the current document's distinct tokens, and every
+/// document's.
 struct Indexer {
     ids: Ids,
     /// Ids of the characters DIRECT_FROM..DIRECT_TO, or NO_ID.
     direct: Vec<u32>,
-    info: Vec<Info>,
+    /// Per id: its key and FNV-1a hash, and where it was last counted.
+    keys: Vec<(Key, u32)>,
+    seen: Vec<Seen>,
     doc: u32,
-    /// (id, body frequency, flags) of the current document's tokens.
+    /// (id, body frequency, flags) of the current document's tokens: the first `term_count`
+    /// entries, and at least one spare entry after them (see [`Indexer::count`]).
     terms: Vec<(u32, u32, u8)>,
-    parts: Vec<ChunkPart>,
+    term_count: usize,
+    /// The postings of the chunk's documents one after another, `id << 8 | weight`, and
+    /// where each document's postings end. Sorted by token only once the chunk is done
+    /// ([`Indexer::finish`]): appending here is one sequential write per posting.
+    postings: Vec<u32>,
+    doc_ends: Vec<u32>,
     /// Scratch.
     word: String,
-    collapsed: Vec<u8>,
-    ids_scratch: Vec<u32>,
+    scratch: PageScratch,
+}
+
+/// What [`Indexer::page`] builds for each page, kept for the next one (a few allocations per
+/// page otherwise, on ten thousand pages, from several threads).
+#[derive(Default)]
+struct PageScratch {
+    title_ids: Vec<u32>,
+    tag_ids: Vec<u32>,
+    filter_ids: Vec<u32>,
+    heading_ids: Vec<u32>,
+    url_json: Vec<u8>,
+    title_json: Vec<u8>,
+    tail_json: Vec<u8>,
 }
 
 impl Indexer {
@@ -332,60 +444,123 @@ impl Indexer {
         Indexer {
             ids: Ids::default(),
             direct: vec![NO_ID; (DIRECT_TO - DIRECT_FROM) as usize],
-            info: Vec::new(),
+            keys: Vec::new(),
+            seen: Vec::new(),
             doc: 0,
-            terms: Vec::new(),
-            parts: (0..PARTITIONS).map(|_| ChunkPart::default()).collect(),
+            terms: vec![(0, 0, 0); 1024],
+            term_count: 0,
+            postings: Vec::new(),
+            doc_ends: Vec::new(),
             word: String::new(),
-            collapsed: Vec::new(),
-            ids_scratch: Vec::new(),
+            scratch: PageScratch::default(),
         }
     }
 
     /// A new id for `key`.
-    fn register(info: &mut Vec<Info>, parts: &mut [ChunkPart], key: Key) -> u32 {
+    #[cold]
+    #[inline(never)]
+    fn register(keys: &mut Vec<(Key, u32)>, seen: &mut Vec<Seen>, key: Key) -> u32 {
+        assert!(keys.len() < MAX_CHUNK_TOKENS, "too many distinct tokens for the search index");
         let hash = fnv1a32(key.text(&mut [0; 8]));
-        let part = hash as usize & (PARTITIONS - 1);
-        let id = info.len() as u32;
-        assert!(parts[part].tokens.len() < MAX_PART_TOKENS, "too many distinct tokens for the search index");
-        info.push(Info { seen: 0, slot: 0, part: part as u32, token: parts[part].tokens.len() as u32 });
-        parts[part].tokens.push((key, hash));
-        id
+        keys.push((key, hash));
+        seen.push(0);
+        keys.len() as u32 - 1
     }
 
-    fn id(&mut self, token: Token<'_>) -> u32 {
-        let Indexer { ids, direct, info, parts, .. } = self;
-        if let Token::One(c) = token {
-            if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
-                if *slot == NO_ID {
-                    *slot = ids.get(token, |key| Indexer::register(info, parts, key));
-                }
-                return *slot;
-            }
+    /// The chunk's postings grouped by partition and, within one, by token (ids in the order
+    /// they were given, each one's documents in order): a counting sort, linear in the postings.
+    fn finish(self) -> Vec<ChunkPart> {
+        assert!(self.doc_ends.len() <= MAX_CHUNK_DOCS, "too many documents for the search index");
+        let mut counts = vec![0u32; self.keys.len()];
+        for &posting in &self.postings {
+            counts[(posting >> 8) as usize] += 1;
         }
-        ids.get(token, |key| Indexer::register(info, parts, key))
+        // Per id: its partition and where its next posting goes there.
+        let mut places: Vec<(u32, u32)> = Vec::with_capacity(self.keys.len());
+        let mut parts: Vec<ChunkPart> = (0..PARTITIONS).map(|_| ChunkPart::default()).collect();
+        let mut lens = [0u32; PARTITIONS];
+        for ((key, hash), count) in self.keys.into_iter().zip(counts) {
+            let p = hash as usize & (PARTITIONS - 1);
+            places.push((p as u32, lens[p]));
+            lens[p] += count;
+            parts[p].tokens.push((key, hash));
+            parts[p].ends.push(lens[p]);
+        }
+        for (part, len) in parts.iter_mut().zip(lens) {
+            part.postings = vec![0; len as usize];
+        }
+        let mut start = 0;
+        for (doc, &end) in self.doc_ends.iter().enumerate() {
+            for &posting in &self.postings[start..end as usize] {
+                let (p, at) = &mut places[(posting >> 8) as usize];
+                parts[*p as usize].postings[*at as usize] = (doc as u32) << 8 | (posting & 0xFF);
+                *at += 1;
+            }
+            start = end as usize;
+        }
+        parts
+    }
+
+    /// The id of `token`. Inlined into the tokeniser's loop: there the kind of token is known
+    /// at each call, so a character costs one table read and a pair one probe of the pair
+    /// table, with no token passed through memory.
+    #[inline(always)]
+    fn id(&mut self, token: Token<'_>) -> u32 {
+        let Indexer { ids, direct, keys, seen, .. } = self;
+        match token {
+            Token::One(c) => {
+                if let Some(slot) = (c as u32).checked_sub(DIRECT_FROM).and_then(|i| direct.get_mut(i as usize)) {
+                    if *slot == NO_ID {
+                        *slot = ids.get(token, |key| Indexer::register(keys, seen, key));
+                    }
+                    return *slot;
+                }
+                ids.get(token, |key| Indexer::register(keys, seen, key))
+            }
+            Token::Pair(..) => ids.get(token, |key| Indexer::register(keys, seen, key)),
+            Token::Word(_) => self.word_id(token),
+        }
+    }
+
+    #[inline(never)]
+    fn word_id(&mut self, token: Token<'_>) -> u32 {
+        let Indexer { ids, keys, seen, .. } = self;
+        ids.get(token, |key| Indexer::register(keys, seen, key))
     }
 
     fn text_id(&mut self, text: &str) -> u32 {
-        let Indexer { ids, info, parts, .. } = self;
-        ids.text_id(text, |key| Indexer::register(info, parts, key))
+        let Indexer { ids, keys, seen, .. } = self;
+        ids.text_id(text, |key| Indexer::register(keys, seen, key))
     }
 
     /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
-    #[inline]
+    ///
+    /// Without a branch on whether the document has the token yet: that is a coin toss for the
+    /// processor (a section repeats about half its tokens), and a mispredicted branch per token
+    /// cost more than the rest of the counting. A new term's entry is always written into the
+    /// spare slot after the document's terms, and kept only when the token is new. (The token's
+    /// place is taken from the same load as its document: read on its own, the compiler would
+    /// rather branch around the read.)
+    #[inline(always)]
     fn count(&mut self, id: u32, flag: u8) {
-        let info = &mut self.info[id as usize];
-        if info.seen != self.doc {
-            info.seen = self.doc;
-            info.slot = self.terms.len() as u32;
-            self.terms.push((id, 0, 0));
+        let n = self.term_count;
+        let seen = &mut self.seen[id as usize];
+        let new = *seen as u32 != self.doc;
+        let slot = if new { n as u32 } else { (*seen >> 32) as u32 };
+        *seen = u64::from(slot) << 32 | u64::from(self.doc);
+        self.terms[n] = (id, 0, 0);
+        let term = &mut self.terms[slot as usize];
+        term.1 += u32::from(flag == 0);
+        term.2 |= flag;
+        self.term_count = n + usize::from(new);
+        if self.term_count == self.terms.len() {
+            self.grow_terms();
         }
-        let term = &mut self.terms[info.slot as usize];
-        if flag == 0 {
-            term.1 += 1;
-        } else {
-            term.2 |= flag;
-        }
+    }
+
+    #[cold]
+    fn grow_terms(&mut self) {
+        self.terms.resize(self.terms.len() * 2, (0, 0, 0));
     }
 
     /// Ids of the tokens of `text`, with repeats, appended to `out`.
@@ -398,21 +573,37 @@ impl Indexer {
     /// Indexes the sections of one page as documents `first`, `first + 1`, ...
     fn page(&mut self, page: &Page, first: u32, url: &str, page_terms: &PageTerms<'_>, shards: &mut DocShards<'_>) {
         let title = page.title();
-        let mut title_ids = Vec::new();
+        // The page's scratch buffers, kept from page to page.
+        let PageScratch {
+            mut title_ids,
+            mut tag_ids,
+            mut filter_ids,
+            mut heading_ids,
+            mut url_json,
+            mut title_json,
+            mut tail_json,
+        } = std::mem::take(&mut self.scratch);
+        title_ids.clear();
         self.ids_of(title, &mut title_ids);
-        let mut tag_ids = Vec::new();
+        tag_ids.clear();
         for &t in page_terms.tags {
             self.ids_of(&page_terms.tag_names[t as usize], &mut tag_ids);
         }
-        let filter_ids: Vec<u32> = page_terms.filters.lines().map(|line| self.text_id(line)).collect();
+        filter_ids.clear();
+        for line in page_terms.filters.lines() {
+            filter_ids.push(self.text_id(line));
+        }
         // What the page's stored documents share, as JSON: `{"u":"<url>`, `","t":<title>,"h":`
         // and `","g":[...],"m":[...],"d":<date>}`.
-        let mut url_json = b"{\"u\":\"".to_vec();
+        url_json.clear();
+        url_json.extend_from_slice(b"{\"u\":\"");
         push_escaped(&mut url_json, url);
-        let mut title_json = b"\",\"t\":".to_vec();
+        title_json.clear();
+        title_json.extend_from_slice(b"\",\"t\":");
         push_string(&mut title_json, title);
         title_json.extend_from_slice(b",\"h\":");
-        let mut tail_json = b"\",\"g\":[".to_vec();
+        tail_json.clear();
+        tail_json.extend_from_slice(b"\",\"g\":[");
         for (i, &t) in page_terms.tags.iter().enumerate() {
             if i > 0 {
                 tail_json.push(b',');
@@ -429,23 +620,28 @@ impl Indexer {
         tail_json.extend_from_slice(b"],\"d\":");
         push_string(&mut tail_json, &page.source.meta.date.map(|d| d.ymd()).unwrap_or_default());
         tail_json.push(b'}');
-        let mut heading_ids = std::mem::take(&mut self.ids_scratch);
         let mut word = std::mem::take(&mut self.word);
         for (n, section) in page.rendered.sections.iter().enumerate() {
             let doc = first + n as u32;
             self.doc += 1;
-            self.terms.clear();
-            let mut collapsed = Collapsed::new(std::mem::take(&mut self.collapsed));
-            each_token_seeing(
-                &section.text,
-                &mut word,
-                |c| collapsed.push(c),
-                |t| {
-                    let id = self.id(t);
-                    self.count(id, 0);
-                },
-            );
-            self.collapsed = collapsed.out;
+            self.term_count = 0;
+            // The stored document, as serde_json would write StoredDoc, straight into its doc
+            // shard: the stored text is written as the section's text is tokenised.
+            let out = shards.open(doc as usize);
+            out.extend_from_slice(&url_json);
+            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
+                out.push(b'#');
+                push_escaped(out, id);
+            }
+            out.extend_from_slice(&title_json);
+            match &section.heading {
+                Some(heading) => push_string(out, heading),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"x\":\"");
+            scan(&section.text, &mut word, &mut Stored::new(out), &mut Body(self));
+            out.extend_from_slice(&tail_json);
+
             heading_ids.clear();
             if let Some(heading) = &section.heading {
                 each_token(heading, &mut word, |t| heading_ids.push(self.id(t)));
@@ -458,8 +654,7 @@ impl Indexer {
             for &id in &filter_ids {
                 self.count(id, FILTER);
             }
-            let mut touched = 0u64;
-            for &(id, tf, flags) in &self.terms {
+            for &(id, tf, flags) in &self.terms[..self.term_count] {
                 let weight = if flags & FILTER != 0 {
                     0
                 } else {
@@ -475,35 +670,104 @@ impl Indexer {
                     }
                     w.min(255) as u8
                 };
-                let info = self.info[id as usize];
-                self.parts[info.part as usize].postings.push(info.token << 8 | u32::from(weight));
-                touched |= 1 << info.part;
+                self.postings.push(id << 8 | u32::from(weight));
             }
-            while touched != 0 {
-                let part = &mut self.parts[touched.trailing_zeros() as usize];
-                part.docs.push((doc, part.postings.len() as u32));
-                touched &= touched - 1;
-            }
-
-            // The stored document, as serde_json would write StoredDoc.
-            let out = &mut shards.open;
-            out.extend_from_slice(&url_json);
-            if let (Some(id), Some(_)) = (&section.id, &section.heading) {
-                out.push(b'#');
-                push_escaped(out, id);
-            }
-            out.extend_from_slice(&title_json);
-            match &section.heading {
-                Some(heading) => push_string(out, heading),
-                None => out.extend_from_slice(b"null"),
-            }
-            out.extend_from_slice(b",\"x\":\"");
-            out.extend_from_slice(&self.collapsed);
-            out.extend_from_slice(&tail_json);
+            self.doc_ends.push(u32::try_from(self.postings.len()).expect("too many postings for the search index"));
             shards.written(doc as usize);
         }
         self.word = word;
-        self.ids_scratch = heading_ids;
+        self.scratch = PageScratch { title_ids, tag_ids, filter_ids, heading_ids, url_json, title_json, tail_json };
+    }
+}
+
+/// The indexer counting the tokens of a section's text.
+struct Body<'a>(&'a mut Indexer);
+
+impl Found for Body<'_> {
+    #[inline(always)]
+    fn one(&mut self, c: char) {
+        let id = self.0.id(Token::One(c));
+        self.0.count(id, 0);
+    }
+
+    #[inline(always)]
+    fn pair(&mut self, a: char, b: char) {
+        let id = self.0.id(Token::Pair(a, b));
+        self.0.count(id, 0);
+    }
+
+    #[inline(always)]
+    fn word(&mut self, word: &str) {
+        let id = self.0.word_id(Token::Word(word));
+        self.0.count(id, 0);
+    }
+}
+
+/// What [`scan`] finds in a text, in order.
+trait Found {
+    /// A CJK character.
+    fn one(&mut self, c: char);
+    /// Two adjacent CJK characters.
+    fn pair(&mut self, a: char, b: char);
+    /// A Latin word.
+    fn word(&mut self, word: &str);
+}
+
+/// The index-side tokens of `text` handed to `found` (as [`super::each_token`] gives them),
+/// and its stored text written to `stored`, in one pass over the text.
+///
+/// This is the indexer's hot loop, over every character of the site: the common Han block
+/// (nearly every character of a Chinese site, and one that normalisation leaves alone) and
+/// ASCII take short paths, and everything is inlined into it, so that a character costs a
+/// table read and a probe, not calls with the token passed through memory.
+#[inline(always)]
+fn scan(text: &str, word: &mut String, stored: &mut Stored<'_>, found: &mut impl Found) {
+    word.clear();
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            stored.push_han(c);
+            if !word.is_empty() {
+                found.word(word);
+                word.clear();
+            }
+            if let Some(p) = previous {
+                found.pair(p, c);
+            }
+            found.one(c);
+            previous = Some(c);
+            continue;
+        }
+        let c = if c.is_ascii() {
+            c.to_ascii_lowercase()
+        } else {
+            match fold_char(c) {
+                Some(c) => c,
+                None => continue,
+            }
+        };
+        stored.push(c);
+        if is_latin(c) {
+            previous = None;
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            found.word(word);
+            word.clear();
+        }
+        if c.is_ascii() || !is_cjk(c) {
+            previous = None;
+            continue;
+        }
+        if let Some(p) = previous {
+            found.pair(p, c);
+        }
+        found.one(c);
+        previous = Some(c);
+    }
+    if !word.is_empty() {
+        found.word(word);
     }
 }
 
@@ -511,23 +775,47 @@ impl Indexer {
 struct PageTerms<'a> {
     tags: &'a [u32],
     tag_names: &'a [String],
-    themes: &'a [String],
+    themes: &'a [&'a str],
     filters: &'a str,
 }
 
 /// Normalised text with every run of whitespace made one space, the ends trimmed, cut at
 /// [`STORED_CHARS`] characters: the stored `x` of a document, fed one character at a time
-/// and kept JSON-escaped (the inside of the string).
-struct Collapsed {
-    out: Vec<u8>,
+/// and written JSON-escaped (the inside of the string) at the end of `out`.
+struct Stored<'a> {
+    out: &'a mut Vec<u8>,
+    /// Where the text begins in `out`.
+    start: usize,
     chars: usize,
     space: bool,
 }
 
-impl Collapsed {
-    fn new(mut out: Vec<u8>) -> Collapsed {
-        out.clear();
-        Collapsed { out, chars: 0, space: false }
+impl Stored<'_> {
+    fn new(out: &mut Vec<u8>) -> Stored<'_> {
+        let start = out.len();
+        Stored { out, start, chars: 0, space: false }
+    }
+
+    /// A pending space is written before the next character: false when that filled the text.
+    #[inline(always)]
+    fn room_after_space(&mut self) -> bool {
+        if self.space {
+            self.out.push(b' ');
+            self.chars += 1;
+            self.space = false;
+        }
+        self.chars != STORED_CHARS
+    }
+
+    /// A character of the common Han block: never white space, never escaped, three bytes.
+    #[inline(always)]
+    fn push_han(&mut self, c: char) {
+        if self.chars == STORED_CHARS || !self.room_after_space() {
+            return;
+        }
+        let c = c as u32;
+        self.out.extend_from_slice(&[0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]);
+        self.chars += 1;
     }
 
     #[inline(always)]
@@ -537,20 +825,15 @@ impl Collapsed {
         }
         // No white space above U+3000.
         if c <= '\u{3000}' && c.is_whitespace() {
-            self.space = !self.out.is_empty();
+            self.space = self.out.len() != self.start;
             return;
         }
-        if self.space {
-            self.out.push(b' ');
-            self.chars += 1;
-            self.space = false;
-            if self.chars == STORED_CHARS {
-                return;
-            }
+        if !self.room_after_space() {
+            return;
         }
         if c.is_ascii() {
             if ESCAPED[c as usize] {
-                push_escaped_byte(&mut self.out, c as u8);
+                push_escaped_byte(self.out, c as u8);
             } else {
                 self.out.push(c as u8);
             }
@@ -619,7 +902,18 @@ fn push_string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Appends the decimal digits of `n`.
+#[inline]
 fn push_number(out: &mut Vec<u8>, mut n: u32) {
+    // Most numbers written are small (deltas between documents, weights, tag indices): one
+    // or two digits without a loop, nor a copy of a length only known at run time.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+        return;
+    }
     let mut digits = [0u8; 10];
     let mut at = digits.len();
     loop {
@@ -633,20 +927,37 @@ fn push_number(out: &mut Vec<u8>, mut n: u32) {
     out.extend_from_slice(&digits[at..]);
 }
 
-/// `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
-fn push_postings(out: &mut Vec<u8>, docs: &[u32], weights: &[u8]) {
-    out.push(b'[');
-    let mut last = 0;
-    for (n, (&doc, &weight)) in docs.iter().zip(weights).enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        push_number(out, doc - last);
-        out.push(b',');
-        push_number(out, u32::from(weight));
-        last = doc;
+/// A posting list being written: `[d0,w0,d1,w1,...]` with doc ids delta-encoded.
+struct Postings<'a> {
+    out: &'a mut Vec<u8>,
+    /// The document before, or None at the start of the list.
+    last: Option<u32>,
+}
+
+impl Postings<'_> {
+    fn new(out: &mut Vec<u8>) -> Postings<'_> {
+        out.push(b'[');
+        Postings { out, last: None }
     }
-    out.push(b']');
+
+    #[inline]
+    fn push(&mut self, doc: u32, weight: u8) {
+        let delta = match self.last {
+            Some(last) => {
+                self.out.push(b',');
+                doc - last
+            }
+            None => doc,
+        };
+        push_number(self.out, delta);
+        self.out.push(b',');
+        push_number(self.out, u32::from(weight));
+        self.last = Some(doc);
+    }
+
+    fn close(self) {
+        self.out.push(b']');
+    }
 }
 
 /// Standard base64 with padding.
@@ -680,54 +991,48 @@ struct PartEntries {
     entries: Vec<(u32, usize, usize)>,
 }
 
-/// The second pass for one partition, given what each chunk found of it: merges the chunks'
-/// tokens, orders the postings by token (document order kept) and writes each token's entry.
-/// Each chunk's postings are freed once they are sorted.
-fn partition_entries(parts: Vec<ChunkPart>, docs: usize) -> PartEntries {
+/// The second pass for one partition, given what each chunk found of it (with the chunk's
+/// first document), in document order: merges the chunks' tokens and writes each token's
+/// entry from its postings in every chunk, one after another. The chunks' postings are freed
+/// when the partition is done.
+fn partition_entries(parts: Vec<(u32, ChunkPart)>, docs: usize) -> PartEntries {
     let mut ids = Ids::default();
     let mut tokens: Vec<(Key, u32)> = Vec::new();
-    // Per chunk: its token index -> the partition's, and its postings.
-    let mut local: Vec<(Vec<u32>, ChunkPart)> = Vec::with_capacity(parts.len());
-    for mut part in parts {
-        let map = std::mem::take(&mut part.tokens)
-            .into_iter()
-            .map(|(key, hash)| {
-                ids.key_id(&key, || {
-                    tokens.push((key.clone(), hash));
-                    tokens.len() as u32 - 1
-                })
-            })
-            .collect();
-        local.push((map, part));
+    // Every (partition token, chunk, range of postings), in chunk order.
+    let mut runs: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for (c, (_, part)) in parts.iter().enumerate() {
+        let mut start = 0;
+        for ((key, hash), &end) in part.tokens.iter().zip(&part.ends) {
+            let token = ids.key_id(key, || {
+                tokens.push((key.clone(), *hash));
+                tokens.len() as u32 - 1
+            });
+            runs.push((token, c as u32, start, end));
+            start = end;
+        }
     }
     drop(ids);
-    // Counting sort of the postings by token.
+    // The runs grouped by token, chunk order kept: a counting sort.
     let mut starts = vec![0usize; tokens.len() + 1];
-    for (map, part) in &local {
-        for &posting in &part.postings {
-            starts[map[(posting >> 8) as usize] as usize + 1] += 1;
-        }
+    for run in &runs {
+        starts[run.0 as usize + 1] += 1;
     }
     for n in 1..starts.len() {
         starts[n] += starts[n - 1];
     }
-    let total = starts[tokens.len()];
-    let mut doc_ids = vec![0u32; total];
-    let mut weights = vec![0u8; total];
     let mut next = starts.clone();
-    for (map, part) in local {
-        let mut start = 0;
-        for &(doc, end) in &part.docs {
-            for &posting in &part.postings[start..end as usize] {
-                let at = &mut next[map[(posting >> 8) as usize] as usize];
-                doc_ids[*at] = doc;
-                weights[*at] = posting as u8;
-                *at += 1;
-            }
-            start = end as usize;
-        }
+    let mut sorted = vec![(0u32, 0u32, 0u32); runs.len()];
+    for (token, c, start, end) in runs {
+        sorted[next[token as usize]] = (c, start, end);
+        next[token as usize] += 1;
     }
     drop(next);
+    let total: usize = parts.iter().map(|(_, part)| part.postings.len()).sum();
+    // The postings of one run, as (document, weight).
+    let postings_of = |&(c, start, end): &(u32, u32, u32)| {
+        let (first, part) = &parts[c as usize];
+        part.postings[start as usize..end as usize].iter().map(move |&p| (first + (p >> 8), p as u8))
+    };
 
     // A posting list longer than this many bytes is written as a bitmap instead.
     let bitmap_len = docs.div_ceil(8).div_ceil(3) * 4;
@@ -735,53 +1040,61 @@ fn partition_entries(parts: Vec<ChunkPart>, docs: usize) -> PartEntries {
     let mut entries = Vec::with_capacity(tokens.len());
     let mut bits = Vec::new();
     let mut strong: Vec<(u32, u8)> = Vec::new();
-    let mut strong_docs = Vec::new();
-    let mut strong_weights = Vec::new();
     for (n, (key, hash)) in tokens.iter().enumerate() {
         let start = text.len();
         push_string(&mut text, key.text(&mut [0; 8]));
         text.push(b':');
-        let (docs_of, weights_of) = (&doc_ids[starts[n]..starts[n + 1]], &weights[starts[n]..starts[n + 1]]);
-        if docs_of.len() >= DENSE_MIN_DOCS && docs_of.len() * DENSE_BYTES_PER_POSTING > bitmap_len {
+        let runs = &sorted[starts[n]..starts[n + 1]];
+        let count: usize = runs.iter().map(|&(_, start, end)| (end - start) as usize).sum();
+        if count >= DENSE_MIN_DOCS && count * DENSE_BYTES_PER_POSTING > bitmap_len {
             // Dense: which documents hold the token as a bitmap, and the weights of only the
             // strong postings (title, heading, tag, or frequent in the text).
             bits.clear();
             bits.resize(docs.div_ceil(8), 0u8);
-            for &doc in docs_of {
-                bits[doc as usize / 8] |= 1 << (doc % 8);
+            strong.clear();
+            for run in runs {
+                for (doc, weight) in postings_of(run) {
+                    bits[doc as usize / 8] |= 1 << (doc % 8);
+                    if weight >= STRONG {
+                        strong.push((doc, weight));
+                    }
+                }
             }
             text.extend_from_slice(b"{\"b\":\"");
             push_base64(&mut text, &bits);
             text.extend_from_slice(b"\",\"h\":");
             // Only the heaviest strong postings keep their weight: enough to rank the first
             // pages of results, and a common token stays a few kilobytes.
-            strong.clear();
-            strong.extend(docs_of.iter().copied().zip(weights_of.iter().copied()).filter(|(_, w)| *w >= STRONG));
             if strong.len() > STRONG_KEPT {
                 strong.select_nth_unstable_by(STRONG_KEPT - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 strong.truncate(STRONG_KEPT);
                 strong.sort_unstable();
             }
-            strong_docs.clear();
-            strong_weights.clear();
-            for &(d, w) in &strong {
-                strong_docs.push(d);
-                strong_weights.push(w);
+            let mut list = Postings::new(&mut text);
+            for &(doc, weight) in &strong {
+                list.push(doc, weight);
             }
-            push_postings(&mut text, &strong_docs, &strong_weights);
+            list.close();
             text.push(b'}');
         } else {
-            push_postings(&mut text, docs_of, weights_of);
+            let mut list = Postings::new(&mut text);
+            for run in runs {
+                for (doc, weight) in postings_of(run) {
+                    list.push(doc, weight);
+                }
+            }
+            list.close();
         }
         entries.push((*hash, start, text.len()));
     }
     PartEntries { text, entries }
 }
 
-/// `items` separated by commas between `open` and `close`: a JSON object or array of parts
-/// that are JSON already.
-fn join(open: u8, items: &[&[u8]], close: u8) -> Vec<u8> {
-    let mut text = Vec::with_capacity(items.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+/// `items` separated by commas between `open` and `close`, written over `text`: a JSON object
+/// or array of parts that are JSON already.
+fn join<'a>(text: &'a mut Vec<u8>, open: u8, items: &[&[u8]], close: u8) -> &'a [u8] {
+    text.clear();
+    text.reserve(items.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
     text.push(open);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -872,13 +1185,15 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         .map(|(pages, firsts)| {
             let mut indexer = Indexer::new();
             let sections: usize = pages.iter().map(|&n| site.pages[n].rendered.sections.len()).sum();
-            let text: usize = pages.iter().flat_map(|&n| &site.pages[n].rendered.sections).map(|s| s.text.len()).sum();
+            let text: usize = pages
+                .iter()
+                .map(|&n| site.pages[n].rendered.sections.iter().map(|s| s.text.len()).sum::<usize>())
+                .sum();
             // For the postings: a document holds about one distinct token per four bytes of
-            // Chinese text (fewer in other scripts), spread evenly over the partitions.
-            for part in &mut indexer.parts {
-                part.postings.reserve(text / 4 / PARTITIONS * 9 / 8);
-                part.docs.reserve(sections);
-            }
+            // Chinese text (fewer in other scripts). Reserved with room to spare: growing
+            // would copy megabytes, while pages reserved and never written cost nothing.
+            indexer.postings.reserve(text / 3);
+            indexer.doc_ends.reserve(sections);
             let first = firsts.first().map_or(0, |&f| f as usize);
             let mut shards = DocShards {
                 size: doc_shard_size,
@@ -890,23 +1205,23 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
                 put,
             };
             let mut filters = String::new();
-            let mut page_themes: Vec<String> = Vec::new();
+            let mut tags: Vec<u32> = Vec::new();
+            let mut page_themes: Vec<&str> = Vec::new();
             for (&n, &first) in pages.iter().zip(firsts) {
                 let page = &site.pages[n];
-                let tags: Vec<u32> =
-                    page.terms.get("tags").map(|t| t.iter().map(|&i| i as u32).collect()).unwrap_or_default();
+                tags.clear();
+                tags.extend(page.terms.get("tags").into_iter().flatten().map(|&i| i as u32));
                 page_themes.clear();
                 for link in &page.topics {
-                    let slug = &site.topics[link.topic].slug;
-                    if !page_themes.contains(slug) {
-                        page_themes.push(slug.clone());
+                    let slug = site.topics[link.topic].slug.as_str();
+                    if !page_themes.contains(&slug) {
+                        page_themes.push(slug);
                     }
                 }
                 filters.clear();
                 for &t in &tags {
-                    filters.push_str("#t:");
-                    filters.push_str(&t.to_string());
-                    filters.push('\n');
+                    use std::fmt::Write as _;
+                    let _ = writeln!(filters, "#t:{t}");
                 }
                 for slug in &page_themes {
                     filters.push_str("#m:");
@@ -916,17 +1231,17 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
                 let terms = PageTerms { tags: &tags, tag_names: &tag_names, themes: &page_themes, filters: &filters };
                 indexer.page(page, first, &site.config.served_path(&page.path), &terms, &mut shards);
             }
-            Chunk { parts: indexer.parts, pieces: shards.finish() }
+            Chunk { first: first as u32, parts: indexer.finish(), pieces: shards.finish() }
         })
         .collect();
 
     // The doc shards that span chunks.
     let mut pieces: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut parts_by_partition: Vec<Vec<ChunkPart>> =
+    let mut parts_by_partition: Vec<Vec<(u32, ChunkPart)>> =
         (0..PARTITIONS).map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
         for (p, part) in chunk.parts.into_iter().enumerate() {
-            parts_by_partition[p].push(part);
+            parts_by_partition[p].push((chunk.first, part));
         }
         for (shard, piece) in chunk.pieces {
             match pieces.last_mut() {
@@ -939,7 +1254,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         }
     }
     pieces.into_par_iter().for_each(|(shard, piece)| {
-        put(OutputFile { path: doc_shard_file(shard), bytes: join(b'[', &[&piece], b']').into() });
+        put(OutputFile { path: doc_shard_file(shard), bytes: join(&mut Vec::new(), b'[', &[&piece], b']').into() });
     });
 
     // Second pass: per partition of the token hash.
@@ -955,9 +1270,10 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
             by_shard[(hash & (token_shards - 1)) as usize].push(&part.text[start..end]);
         }
     }
-    by_shard.into_par_iter().enumerate().for_each(|(n, mut list)| {
+    // Each shard is joined in a buffer its thread keeps, and copied once into the output's.
+    by_shard.into_par_iter().enumerate().for_each_init(Vec::new, |text, (n, mut list)| {
         list.sort_unstable();
-        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: join(b'{', &list, b'}').into() });
+        put(OutputFile { path: format!("search/t/{n:x}.json"), bytes: join(text, b'{', &list, b'}').into() });
     });
     drop(parts);
 
@@ -1022,15 +1338,53 @@ mod tests {
     #[test]
     fn stored_text_collapses_whitespace_and_stops_at_the_limit() {
         let collapse = |text: &str| {
-            let mut collapsed = Collapsed::new(Vec::new());
-            each_token_seeing(text, &mut String::new(), |c| collapsed.push(c), |_| {});
-            String::from_utf8(collapsed.out).unwrap()
+            let mut out = b"prefix".to_vec();
+            scan(text, &mut String::new(), &mut Stored::new(&mut out), &mut Tokens(Vec::new()));
+            String::from_utf8(out[6..].to_vec()).unwrap()
         };
         assert_eq!(collapse("  Ａ \n\t\u{3000}b\u{200b}c  "), "a bc");
         assert_eq!(collapse("<\"x\">\u{1}"), "\\u003c\\\"x\\\"\\u003e\\u0001");
+        assert_eq!(collapse("产品 经理\u{a0}é"), "产品 经理 é");
         let long = format!("{} {}", "字".repeat(STORED_CHARS - 1), "尾".repeat(10));
         let out = collapse(&long);
         assert_eq!(out.chars().count(), STORED_CHARS);
         assert!(out.ends_with("字 "), "the space before the cut is kept, as a cut of the collapsed text keeps it");
+        let long = format!("{}\"尾", "字".repeat(STORED_CHARS - 1));
+        assert!(collapse(&long).ends_with("字\\\""), "an escape counts as one character");
+    }
+
+    /// The tokens [`scan`] finds, as text.
+    struct Tokens(Vec<String>);
+
+    impl Found for Tokens {
+        fn one(&mut self, c: char) {
+            self.0.push(c.to_string());
+        }
+
+        fn pair(&mut self, a: char, b: char) {
+            self.0.push(format!("{a}{b}"));
+        }
+
+        fn word(&mut self, word: &str) {
+            self.0.push(word.to_string());
+        }
+    }
+
+    #[test]
+    fn the_indexers_scan_finds_the_tokens_of_the_format() {
+        for text in [
+            "ＡＩ产品，ok",
+            "a𠀀𠀁",
+            " ，。 ",
+            "AI产品经理 To B\u{200b}2B ＰＭＦ…ｗｏｒｄ\u{3000}한국어 カタカナ々〆 ﾊﾝｶｸ",
+            "产\u{200b}品 ab\u{2060}cd 中\u{feff}文 x\u{a0}y Ünïcödé naïve 1.5倍",
+            "",
+            "a",
+            "产",
+        ] {
+            let mut found = Tokens(Vec::new());
+            scan(text, &mut String::new(), &mut Stored::new(&mut Vec::new()), &mut found);
+            assert_eq!(found.0, super::super::tokens(text), "tokens of {text:?}");
+        }
     }
 }

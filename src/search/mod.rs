@@ -113,15 +113,9 @@ impl Token<'_> {
 
 /// Calls `f` with every index-side token of `text`, normalised on the way, in order: for a
 /// CJK run each character and each adjacent pair (`产`, `产品`, `品`), for a Latin word the
-/// word (held in `word`, a scratch buffer). One pass over the text and no allocation: the
-/// indexer calls this for every section of the site.
-fn each_token(text: &str, word: &mut String, f: impl FnMut(Token<'_>)) {
-    each_token_seeing(text, word, |_| {}, f);
-}
-
-/// [`each_token`], also calling `seen` with every character of the normalised text.
-#[inline(always)]
-fn each_token_seeing(text: &str, word: &mut String, mut seen: impl FnMut(char), mut f: impl FnMut(Token<'_>)) {
+/// word (held in `word`, a scratch buffer). One pass over the text and no allocation. The
+/// indexer's own loop over the sections' text (`index::scan`) must find the same tokens.
+fn each_token(text: &str, word: &mut String, mut f: impl FnMut(Token<'_>)) {
     word.clear();
     let mut previous: Option<char> = None;
     for c in text.chars() {
@@ -137,7 +131,6 @@ fn each_token_seeing(text: &str, word: &mut String, mut seen: impl FnMut(char), 
                 None => continue,
             }
         };
-        seen(c);
         if is_latin(c) {
             previous = None;
             word.push(c);
