@@ -340,7 +340,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
     })?;
     clock.lap("write");
     diagnostics::sort(&mut diagnostics);
-    Ok(BuildReport {
+    let report = BuildReport {
         output_dir,
         pages: site.articles().count(),
         sections: site.pages.iter().filter(|p| p.is_section()).count(),
@@ -348,7 +348,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildFailure> {
         diagnostics,
         timings: clock.timings,
         total: started.elapsed(),
-    })
+    };
+    // `build` is the one-off build of the command line, whose process ends right after: the
+    // model (millions of small allocations at scale) is left for the exit to take back at once
+    // rather than freed one by one (~50 ms at 10,000 articles). `serve` keeps its model and
+    // builds through `build_in_memory`.
+    std::mem::forget(site);
+    Ok(report)
 }
 
 /// The output folder must not be the site root or hold the sources: it is replaced whole.
