@@ -430,7 +430,7 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
         Ok(bytes) => bytes,
         Err(e) => return Loaded::Failed(vec![Diagnostic::error(shown, 0, 0, format!("cannot read: {e}"))]),
     };
-    let text = match String::from_utf8(bytes) {
+    let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
@@ -440,9 +440,15 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
         }
     };
     // Windows (CRLF) and old Mac (lone CR) line ends both become `\n`, so front matter is found
-    // and lines are counted as an editor counts them.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
-    let (page, problems) = parse_page(&text, rel, shown, kind, boilerplate);
+    // and lines are counted as an editor counts them. Most files have neither a byte-order mark
+    // nor a `\r`: they are kept as read, not copied.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    let (page, problems) = split_page(text, rel, shown, kind, boilerplate);
     Loaded::Page(Box::new(page), problems)
 }
 
@@ -454,6 +460,19 @@ pub fn parse_page(
     kind: Kind,
     boilerplate: &Boilerplate,
 ) -> (SourcePage, Vec<Diagnostic>) {
+    split_page(text.to_string(), rel, shown, kind, boilerplate)
+}
+
+/// [`parse_page`] of a text the caller gives up: a body that is the file's text, or its end,
+/// is that same String rather than a copy.
+fn split_page(
+    mut owned: String,
+    rel: &str,
+    shown: PathBuf,
+    kind: Kind,
+    boilerplate: &Boilerplate,
+) -> (SourcePage, Vec<Diagnostic>) {
+    let text = owned.as_str();
     let mut problems = Vec::new();
     let mut page = SourcePage {
         kind,
@@ -469,11 +488,13 @@ pub fn parse_page(
             Ok(meta) => page.meta = meta,
             Err(mut errors) => problems.append(&mut errors),
         }
-        page.body = body.to_string();
+        let body_start = text.len() - body.len();
+        owned.drain(..body_start);
+        page.body = owned;
         page.body_line_offset = offset;
     } else if text.starts_with("---\n") || text == "---" {
         problems.push(Diagnostic::error(&shown, 1, 1, "front matter is not closed: add a line `---` after it"));
-        page.body = text.to_string();
+        page.body = owned;
     } else if gitbook::detect(text) {
         match gitbook::extract(text, boilerplate) {
             Ok(extracted) => {
@@ -486,11 +507,11 @@ pub fn parse_page(
             }
             Err(issue) => {
                 problems.push(Diagnostic::error(&shown, issue.line, issue.column, issue.message));
-                page.body = text.to_string();
+                page.body = owned;
             }
         }
     } else {
-        page.body = text.to_string();
+        page.body = owned;
     }
     if page.meta.title.is_empty() {
         page.meta.title = first_heading(&page.body).unwrap_or_else(|| title_from_file_name(rel));
