@@ -205,12 +205,15 @@ pub struct Rendered {
 pub fn render(body: &str, opts: &Options) -> Rendered {
     let mut warnings = Vec::new();
 
-    // Phase 1: find what to rewrite, on the source as written.
-    let first: Vec<Spanned<'_>> = parse(body);
-    let scan = tags::scan(body, &first);
-    let stars = emphasis::delimiter_positions(body, &first);
+    // Phase 1: find what to rewrite, on the source as written. A body with no template tag
+    // and no star or tilde run has nothing to rewrite: it is not parsed twice.
+    let (scan, stars) = if tags::may_have_tags(body) || emphasis::may_have_delimiters(body) {
+        let first: Vec<Spanned<'_>> = parse(body);
+        (tags::scan(body, &first), emphasis::delimiter_positions(body, &first))
+    } else {
+        (tags::Scan::default(), Vec::new())
+    };
     let marked = !stars.is_empty();
-    drop(first);
     if !scan.warnings.is_empty() {
         let original = LineIndex::new(body, opts.line_offset);
         for (pos, message) in &scan.warnings {
@@ -243,6 +246,9 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
 
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(event, _)| event));
+    // The page keeps its HTML to the end of the build: give back the room it did not use
+    // (shrinking gives the end of the block back to the allocator, without a copy).
+    html.shrink_to_fit();
 
     let mut warnings = ctx.warnings;
     warnings.sort_by_key(|w| (w.line, w.column));
