@@ -430,7 +430,7 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
         Ok(bytes) => bytes,
         Err(e) => return Loaded::Failed(vec![Diagnostic::error(shown, 0, 0, format!("cannot read: {e}"))]),
     };
-    let text = match String::from_utf8(bytes) {
+    let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
@@ -440,9 +440,15 @@ fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str,
         }
     };
     // Windows (CRLF) and old Mac (lone CR) line ends both become `\n`, so front matter is found
-    // and lines are counted as an editor counts them.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n").replace('\r', "\n");
-    let (page, problems) = parse_page(&text, rel, shown, kind, boilerplate);
+    // and lines are counted as an editor counts them. Most files have neither a byte-order mark
+    // nor a `\r`: they are kept as read, not copied.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    let (page, problems) = split_page(text, rel, shown, kind, boilerplate);
     Loaded::Page(Box::new(page), problems)
 }
 
@@ -454,6 +460,19 @@ pub fn parse_page(
     kind: Kind,
     boilerplate: &Boilerplate,
 ) -> (SourcePage, Vec<Diagnostic>) {
+    split_page(text.to_string(), rel, shown, kind, boilerplate)
+}
+
+/// [`parse_page`] of a text the caller gives up: a body that is the file's text, or its end,
+/// is that same String rather than a copy.
+fn split_page(
+    mut owned: String,
+    rel: &str,
+    shown: PathBuf,
+    kind: Kind,
+    boilerplate: &Boilerplate,
+) -> (SourcePage, Vec<Diagnostic>) {
+    let text = owned.as_str();
     let mut problems = Vec::new();
     let mut page = SourcePage {
         kind,
@@ -469,11 +488,13 @@ pub fn parse_page(
             Ok(meta) => page.meta = meta,
             Err(mut errors) => problems.append(&mut errors),
         }
-        page.body = body.to_string();
+        let body_start = text.len() - body.len();
+        owned.drain(..body_start);
+        page.body = owned;
         page.body_line_offset = offset;
     } else if text.starts_with("---\n") || text == "---" {
         problems.push(Diagnostic::error(&shown, 1, 1, "front matter is not closed: add a line `---` after it"));
-        page.body = text.to_string();
+        page.body = owned;
     } else if gitbook::detect(text) {
         match gitbook::extract(text, boilerplate) {
             Ok(extracted) => {
@@ -486,11 +507,11 @@ pub fn parse_page(
             }
             Err(issue) => {
                 problems.push(Diagnostic::error(&shown, issue.line, issue.column, issue.message));
-                page.body = text.to_string();
+                page.body = owned;
             }
         }
     } else {
-        page.body = text.to_string();
+        page.body = owned;
     }
     if page.meta.title.is_empty() {
         page.meta.title = first_heading(&page.body).unwrap_or_else(|| title_from_file_name(rel));
@@ -576,11 +597,107 @@ const FRONT_MATTER_KEYS: &[&str] = &[
     "extra",
 ];
 
+/// Front matter of the simple shape most pages have, read without the YAML parser (which
+/// costs more than the rest of loading a page): one `key: value` line per field, no
+/// indentation, comments, tabs or repeated keys, for the text fields and the lists of text
+/// only. A value is a double-quoted string without escapes, a plain scalar of ordinary
+/// characters (none of YAML's indicators, no `:` `#` or quotes, not `null` or `~`), or, for a
+/// list, `[...]` of such quoted strings. YAML reads each of these as that same text, so the
+/// result is what the parser would give; anything else returns None and goes to the parser.
+fn simple_front_matter(yaml: &str) -> Option<FrontMatter> {
+    let mut fm = FrontMatter::default();
+    let mut seen = 0u32;
+    for line in yaml.split('\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let (key, value) = line.split_once(": ")?;
+        let value = value.trim_matches(' ');
+        let text = |slot: &mut Option<String>| {
+            *slot = Some(yaml_simple_scalar(value)?);
+            Some(())
+        };
+        let list = |slot: &mut Vec<String>| {
+            *slot = yaml_simple_list(value)?;
+            Some(())
+        };
+        let field = match key {
+            "title" => text(&mut fm.title).map(|()| 0),
+            "description" => text(&mut fm.description).map(|()| 1),
+            "date" => text(&mut fm.date).map(|()| 2),
+            "updated" => text(&mut fm.updated).map(|()| 3),
+            "slug" => text(&mut fm.slug).map(|()| 4),
+            "author" => text(&mut fm.author).map(|()| 5),
+            "category" => text(&mut fm.category).map(|()| 6),
+            "template" => text(&mut fm.template).map(|()| 7),
+            "tags" => list(&mut fm.tags).map(|()| 8),
+            "themes" => list(&mut fm.themes).map(|()| 9),
+            "authors" => list(&mut fm.authors).map(|()| 10),
+            "categories" => list(&mut fm.categories).map(|()| 11),
+            "aliases" => list(&mut fm.aliases).map(|()| 12),
+            "exclude" => list(&mut fm.exclude).map(|()| 13),
+            _ => None,
+        }?;
+        if seen & (1 << field) != 0 {
+            return None;
+        }
+        seen |= 1 << field;
+    }
+    Some(fm)
+}
+
+/// A characters YAML takes as they are in a one-line scalar: printable, not a tab, not a line
+/// or paragraph separator, not a byte-order mark.
+fn yaml_plain_char(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// See [`simple_front_matter`]: the text of a quoted or plain value, or None.
+fn yaml_simple_scalar(value: &str) -> Option<String> {
+    if let Some(quoted) = value.strip_prefix('"') {
+        let inner = quoted.strip_suffix('"')?;
+        return yaml_simple_quoted(inner).map(str::to_string);
+    }
+    let first = value.chars().next()?;
+    let indicator = "-?:,[]{}#&*!|>'\"%@`".contains(first);
+    let special = value.contains([':', '#', '\'', '"', '\\']);
+    let null = matches!(value, "null" | "Null" | "NULL" | "~");
+    (!indicator && !special && !null && value.chars().all(yaml_plain_char)).then(|| value.to_string())
+}
+
+/// The inside of a double-quoted string that has no escape and no quote.
+fn yaml_simple_quoted(inner: &str) -> Option<&str> {
+    (!inner.contains(['"', '\\']) && inner.chars().all(yaml_plain_char)).then_some(inner)
+}
+
+/// See [`simple_front_matter`]: `["a", "b"]` (or `[]`) as its texts, or None.
+fn yaml_simple_list(value: &str) -> Option<Vec<String>> {
+    let inner = value.strip_prefix('[')?.strip_suffix(']')?.trim_matches(' ');
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut items = Vec::new();
+    let mut rest = inner;
+    loop {
+        let quoted = rest.strip_prefix('"')?;
+        let close = quoted.find('"')?;
+        items.push(yaml_simple_quoted(&quoted[..close])?.to_string());
+        rest = quoted[close + 1..].trim_start_matches(' ');
+        if rest.is_empty() {
+            return Some(items);
+        }
+        rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+    }
+}
+
 fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMeta, Vec<Diagnostic>> {
     // The YAML starts on the file's line 2, after the opening `---`.
     const FIRST_LINE: usize = 2;
     let fm: FrontMatter = if yaml.trim().is_empty() {
         FrontMatter::default()
+    } else if let Some(fm) = simple_front_matter(yaml) {
+        fm
     } else {
         serde_yaml::from_str(yaml).map_err(|e| {
             // From the byte offset, not the parser's line: YAML also breaks lines at a lone `\r`,
@@ -910,6 +1027,115 @@ mod tests {
 
     fn parse(text: &str) -> (SourcePage, Vec<Diagnostic>) {
         parse_page(text, "articles/a.md", PathBuf::from("content/articles/a.md"), Kind::Page, &Boilerplate::defaults())
+    }
+
+    #[test]
+    fn simple_front_matter_reads_what_yaml_reads() {
+        let texts = ["title", "description", "date", "slug", "author"];
+        let lists = ["tags", "aliases"];
+        let others = ["weight", "draft", "titel"];
+        let values = [
+            "标题",
+            "\"带引号的：标题\"",
+            "\"\"",
+            "2021-11-14",
+            "2021-11-14T08:00:00+08:00",
+            "123",
+            "true",
+            "null",
+            "~",
+            "Null",
+            "a b  c",
+            "  spaced  ",
+            "a: b",
+            "a #b",
+            "a#b",
+            "#x",
+            "-x",
+            "- x",
+            "x-",
+            "&a",
+            "*a",
+            "!x",
+            "|",
+            ">",
+            "'q'",
+            "\"a\\\"b\"",
+            "\"a\\nb\"",
+            "\"x\" y",
+            "a[b]{c},d",
+            "%x",
+            "@x",
+            "`x`",
+            "?x",
+            "x?",
+            "全角　空格",
+            "tab\tbed",
+            "\u{feff}bom",
+            "nel\u{85}",
+            "sep\u{2028}x",
+            "\"sep\u{2029}\"",
+            "...",
+            "---",
+            "'",
+            "\"",
+            "5",
+            "-1",
+            "{a: b}",
+        ];
+        let list_values = [
+            "[]",
+            "[ ]",
+            "[\"a\", \"b\"]",
+            "[\"a\",\"b\"]",
+            "[\"a\" , \"b\" ]",
+            "[a, b]",
+            "[\"a\",]",
+            "[\"a, b\"]",
+            "[\"a\"",
+            "[\"x\\\"y\"]",
+            "[\"全角　\", \"\"]",
+            "[\"a\"] x",
+            "[[\"a\"]]",
+            "[\"tab\tbed\"]",
+        ];
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut fast = 0;
+        for _ in 0..60000 {
+            let mut yaml = String::new();
+            for _ in 0..1 + next(4) {
+                let (key, value) = match next(10) {
+                    0..=4 => (texts[next(texts.len())], values[next(values.len())]),
+                    5..=7 => (lists[next(lists.len())], list_values[next(list_values.len())]),
+                    8 => (lists[next(lists.len())], values[next(values.len())]),
+                    _ => (others[next(others.len())], values[next(values.len())]),
+                };
+                let gap = [": ", ": ", ": ", ":  ", ":", " : "][next(6)];
+                let end = ["", " ", "  "][next(3)];
+                yaml.push_str(&format!("{key}{gap}{value}{end}\n"));
+                if next(8) == 0 {
+                    yaml.push_str(["\n", "  \n", "# comment\n", "  more\n"][next(4)]);
+                }
+            }
+            let Some(simple) = simple_front_matter(&yaml) else { continue };
+            fast += 1;
+            let parsed: Result<FrontMatter, _> = serde_yaml::from_str(&yaml);
+            match parsed {
+                Ok(parsed) => assert_eq!(format!("{simple:?}"), format!("{parsed:?}"), "{yaml}"),
+                Err(e) => panic!("the fast path read what YAML rejects ({e}):\n{yaml}"),
+            }
+        }
+        assert!(fast > 2000, "the fast path took only {fast} documents");
+        // The shape most pages have takes the fast path.
+        let common = "title: \"策略：KPI留存\"\ndescription: \"用户；增长。\"\ndate: 2021-11-14\n\
+                      tags: [\"高级\", \"2年\", \"职场\"]\nauthor: 赵五\ncategory: chuangye\n";
+        assert!(simple_front_matter(common).is_some());
     }
 
     #[test]

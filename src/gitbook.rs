@@ -96,7 +96,8 @@ pub struct Extracted {
 /// next non-blank line opens a `{% hint ... %}` block, and the block's first non-blank line is a
 /// `**Key:** value` line.
 pub fn detect(source: &str) -> bool {
-    header::locate(&text::split_lines(source)).is_some()
+    // Only the first few lines are read: no list of all of them.
+    header::locate(text::lines(source)).is_some()
 }
 
 /// Reads the header of a GitBook export into [`GitbookMeta`] and strips its boilerplate from the

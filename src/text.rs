@@ -74,13 +74,25 @@ pub fn stats(text: &str) -> TextStats {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Lead bytes 0xE5..=0xE9 start U+5000..U+9FFF, all Han: the bulk of Chinese text.
-        if (0xE5..=0xE9).contains(&bytes[i]) {
+        let lead = bytes[i];
+        // Lead bytes 0xE5..=0xE9 start U+5000..U+9FFF, and 0xE4 followed by 0xB8..=0xBF
+        // starts U+4E00..U+4FFF: all Han, the bulk of Chinese text.
+        if (0xE5..=0xE9).contains(&lead) || (lead == 0xE4 && bytes[i + 1] >= 0xB8) {
             out.cjk_chars += 1;
             in_word = false;
             // Any Han character does as `before`: it is no word character and no digit.
             before = Some('\u{5000}');
             i += 3;
+            continue;
+        }
+        // ASCII letters and digits: a word, or more of one.
+        if lead.is_ascii_alphanumeric() {
+            if !in_word {
+                out.latin_words += 1;
+                in_word = true;
+            }
+            before = Some(char::from(lead));
+            i += 1;
             continue;
         }
         let c = text[i..].chars().next().expect("i is a character boundary");
@@ -122,12 +134,13 @@ fn unit(c: char) -> Unit {
     if cp < 0x80 {
         return if c.is_ascii_alphanumeric() { Unit::Word } else { Unit::Other };
     }
-    if (0x4E00..=0x9FFF).contains(&cp) || is_cjk(c) {
-        return Unit::Cjk;
-    }
-    // Punctuation and spaces that are neither letters, digits nor combining marks.
+    // Punctuation and spaces that are neither letters, digits nor combining marks (none of
+    // them is CJK): the other characters of Chinese prose, decided before the CJK ranges.
     if matches!(cp, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20) {
         return Unit::Other;
+    }
+    if (0x4E00..=0x9FFF).contains(&cp) || is_cjk(c) {
+        return Unit::Cjk;
     }
     if is_word_char(c) { Unit::Word } else { Unit::Other }
 }
@@ -296,6 +309,46 @@ mod tests {
         assert_eq!(word_count("AI时代不需要产品经理？"), 1 + 9);
         assert_eq!(word_count("用ChatGPT和Midjourney生成PRD"), 3 + 4);
         assert_eq!(stats("产品经理 product manager 3年"), TextStats { cjk_chars: 5, latin_words: 3 });
+    }
+
+    /// [`stats`] as its rules say it, one character at a time, without fast paths.
+    fn stats_by_the_rules(text: &str) -> TextStats {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = TextStats::default();
+        let mut in_word = false;
+        for (k, &c) in chars.iter().enumerate() {
+            if is_cjk(c) {
+                out.cjk_chars += 1;
+                in_word = false;
+            } else if is_word_char(c) {
+                out.latin_words += usize::from(!in_word);
+                in_word = true;
+            } else if !(in_word && joins_word(k.checked_sub(1).map(|j| chars[j]), c, chars.get(k + 1).copied())) {
+                in_word = false;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_paths_count_as_the_rules_say() {
+        let alphabet: Vec<char> =
+            "aZ09'\u{2019}., -\u{a0}\u{200b}\u{3000}中一丿\u{4dbf}\u{4dc0}\u{4dff}、。々〇，Ｇ１—“”…é\u{301}アｱ한𠀀"
+                .chars()
+                .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..5000 {
+            let len = (seed % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(stats(&text), stats_by_the_rules(&text), "{text:?}");
+        }
     }
 
     #[test]

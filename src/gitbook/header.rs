@@ -18,8 +18,8 @@ pub(super) struct Header {
 /// Finds the header's shape: the first non-blank line is a level-1 heading, the next opens a
 /// `{% hint %}` block whose first non-blank line is a `**Key:** value` line. Returns the 0-based
 /// indexes of the title and of the hint line.
-pub(super) fn locate(lines: &[&str]) -> Option<(usize, usize)> {
-    let mut non_blank = lines.iter().enumerate().filter(|(_, line)| !text::is_blank(line));
+pub(super) fn locate<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<(usize, usize)> {
+    let mut non_blank = lines.into_iter().enumerate().filter(|(_, line)| !text::is_blank(line));
     let (title, title_line) = non_blank.next()?;
     title_text(title_line)?;
     let (hint, hint_line) = non_blank.next()?;
@@ -32,7 +32,7 @@ pub(super) fn locate(lines: &[&str]) -> Option<(usize, usize)> {
 
 /// Reads the header; see [`super::extract`] for what is an error.
 pub(super) fn parse(lines: &[&str]) -> Result<Header, Issue> {
-    let Some((title_index, hint_index)) = locate(lines) else {
+    let Some((title_index, hint_index)) = locate(lines.iter().copied()) else {
         return Err(Issue::new(
             1,
             1,

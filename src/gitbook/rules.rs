@@ -13,7 +13,7 @@
 //! `tail`/`anywhere` rule (for the tail) claims: the head is the leading run of blank and
 //! claimed lines, the tail the trailing one.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use std::sync::LazyLock;
 
@@ -38,6 +38,10 @@ pub struct RuleSpec {
 #[derive(Debug, Clone)]
 pub struct Boilerplate {
     rules: Vec<Rule>,
+    /// Every line pattern and card start of `rules` at once: a line it does not match is
+    /// matched by none of them, and most lines are the article's own text. None when the
+    /// set could not be built (then each rule is tried as it is).
+    screen: Option<RegexSet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +130,7 @@ static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
         line("share-label", Tail, SHARE_LABEL),
         line("share-run-together", Tail, &share),
     ];
-    Boilerplate { rules }
+    Boilerplate::from_rules(rules)
 });
 
 fn whole_line(pattern: &str) -> Result<Regex, regex::Error> {
@@ -140,6 +144,15 @@ impl Default for Boilerplate {
 }
 
 impl Boilerplate {
+    fn from_rules(rules: Vec<Rule>) -> Boilerplate {
+        let patterns = rules.iter().filter_map(|rule| match &rule.kind {
+            Kind::Line(pattern) | Kind::Card { start: pattern, .. } => Some(pattern.as_str()),
+            Kind::TitleHeading | Kind::SummaryRepeat => None,
+        });
+        let screen = RegexSet::new(patterns).ok();
+        Boilerplate { rules, screen }
+    }
+
     /// The rules for the woshipm.com exports, in order:
     ///
     /// - head: `title-heading` (a heading repeating the title), `author-avatar`, `author-name`
@@ -163,6 +176,9 @@ impl Boilerplate {
     /// it: an empty name or pattern, a name already used, a pattern or `until` that is not a
     /// valid regular expression, an unknown scope.
     pub fn with_extra(mut self, extra: &[RuleSpec]) -> Result<Self, String> {
+        if extra.is_empty() {
+            return Ok(self);
+        }
         for spec in extra {
             let rule = Rule::from_spec(spec)?;
             if self.rules.iter().any(|r| r.name == rule.name) {
@@ -173,7 +189,7 @@ impl Boilerplate {
             }
             self.rules.push(rule);
         }
-        Ok(self)
+        Ok(Boilerplate::from_rules(self.rules))
     }
 
     /// The rules' names, in order.
@@ -204,11 +220,12 @@ impl Boilerplate {
                 continue;
             }
             let line = text::trim(lines[index]);
+            let screened = self.screen.as_ref().is_none_or(|screen| screen.is_match(line));
             let found = self.rules.iter().enumerate().find_map(|(number, rule)| {
                 let length = match &rule.kind {
-                    Kind::Line(pattern) => pattern.is_match(line).then_some(1),
+                    Kind::Line(pattern) => (screened && pattern.is_match(line)).then_some(1),
                     Kind::Card { start, until } => {
-                        if !start.is_match(line) {
+                        if !(screened && start.is_match(line)) {
                             None
                         } else {
                             let end = (index + 1..count).find(|&j| !in_code[j] && until.is_match(text::trim(lines[j])));

@@ -5,8 +5,13 @@
 /// The lines of `source` split on `\n` (so a trailing newline gives a last, empty line), each
 /// without its `\r`, and the first without a byte-order mark.
 pub(super) fn split_lines(source: &str) -> Vec<&str> {
+    lines(source).collect()
+}
+
+/// [`split_lines`], one at a time.
+pub(super) fn lines(source: &str) -> impl Iterator<Item = &str> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    source.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line)).collect()
+    source.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line))
 }
 
 fn is_invisible(c: char) -> bool {

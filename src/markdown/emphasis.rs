@@ -51,14 +51,6 @@ enum Delim {
 }
 
 impl Delim {
-    fn of_mark(c: char) -> Option<Delim> {
-        match c {
-            MARK => Some(Delim::Star),
-            TILDE_MARK => Some(Delim::Tilde),
-            _ => None,
-        }
-    }
-
     fn literal(self) -> &'static str {
         match self {
             Delim::Star => "*",
@@ -81,7 +73,7 @@ enum Span {
 /// Stars and tildes in code, raw HTML, autolinks and link labels that must
 /// match a definition stay. A single `~` is left to pulldown-cmark.
 pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usize, char)> {
-    if has_marks(src) || !(src.contains('*') || src.contains("~~")) {
+    if !may_have_delimiters(src) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -115,6 +107,12 @@ pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usi
     out.sort_unstable();
     out.dedup_by_key(|(pos, _)| *pos);
     out
+}
+
+/// Whether [`delimiter_positions`] can find anything in `src`: it has a star or
+/// two tildes, and no mark of its own (then CommonMark's rules are left alone).
+pub(super) fn may_have_delimiters(src: &str) -> bool {
+    !has_marks(src) && (src.contains('*') || src.contains("~~"))
 }
 
 /// Inside these, stars and tildes are not touched: code, raw HTML, and links
@@ -345,8 +343,15 @@ struct Context<'s> {
 /// Splits a Text event at its runs of marks.
 fn split_text<'a>(event_text: &CowStr<'a>, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
     let text: &str = event_text;
+    // A char pattern is searched for with memchr rather than by decoding every character.
     let marks = |s: &str, offset: usize| -> Vec<(usize, Delim)> {
-        s.char_indices().filter_map(|(i, c)| Delim::of_mark(c).map(|d| (offset + i, d))).collect()
+        let stars = s.match_indices(MARK).map(|(i, _)| (offset + i, Delim::Star));
+        let mut found: Vec<(usize, Delim)> = stars.collect();
+        if s.contains(TILDE_MARK) {
+            found.extend(s.match_indices(TILDE_MARK).map(|(i, _)| (offset + i, Delim::Tilde)));
+            found.sort_unstable_by_key(|&(i, _)| i);
+        }
+        found
     };
     let src_marks = marks(&cx.src[cx.range.clone()], cx.range.start);
     let text_marks = marks(text, 0);

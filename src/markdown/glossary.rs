@@ -39,9 +39,11 @@ use super::{Spanned, escape_href, escape_html};
 /// Built once per site, shared by every page (it is `Sync`).
 #[derive(Debug, Clone)]
 pub struct Glossary {
-    /// None when there is no phrase to look for.
+    /// None when there is no phrase to look for. Its patterns are the phrases,
+    /// then the [`folding_triggers`].
     matcher: Option<AhoCorasick>,
-    /// What each pattern of the matcher stands for, by pattern index.
+    /// What each phrase pattern of the matcher stands for, by pattern index; a
+    /// pattern index past the end is a folding trigger.
     phrases: Vec<Phrase>,
     terms: Vec<Term>,
     /// By ASCII byte: it is a letter or digit, or it occurs in a phrase; its
@@ -62,8 +64,9 @@ struct Phrase {
 #[derive(Debug, Clone)]
 struct Term {
     id: usize,
-    title: String,
     url: String,
+    /// The start tag of a link to the term's page, with its title.
+    open: String,
 }
 
 /// A mention found in a piece of text: its byte range there and its term.
@@ -115,9 +118,13 @@ impl Glossary {
                 }
                 patterns.push(pattern);
             }
-            kept.push(Term { id, title: title.unwrap_or_default(), url });
+            let title = title.unwrap_or_default();
+            let open =
+                format!("<a class=\"glossary-link\" href=\"{}\" title=\"{}\">", escape_href(&url), escape_html(&title));
+            kept.push(Term { id, url, open });
         }
         let matcher = (!patterns.is_empty()).then(|| {
+            patterns.extend(folding_triggers(&active));
             // A DFA: a glossary has tens of phrases, so it is small, and it is searched once
             // per paragraph of every page.
             AhoCorasick::builder()
@@ -152,16 +159,41 @@ impl Glossary {
         let Some(matcher) = &self.matcher else {
             return;
         };
-        let folded = Folded::new(text, &self.active);
-        let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        let folded_text: &str = &folded.text;
-        let before = |at: usize| folded_text[..at].chars().next_back();
-        let after = |at: usize| folded_text[at..].chars().next();
-        for m in matcher.find_overlapping_iter(folded_text) {
-            let phrase = &self.phrases[m.pattern().as_usize()];
-            if !((phrase.latin_start && touches(before(m.start()))) || (phrase.latin_end && touches(after(m.end())))) {
-                candidates.push((m.start(), m.end(), m.pattern().as_usize()));
+        // Text that folding would leave as it is (most prose) is searched as written, in
+        // one pass: the matcher also looks for what makes folding change a text, and only
+        // when it finds some is the text folded and searched again. Triggers cannot be
+        // part of a phrase, and the overlapping search reports every phrase occurrence
+        // whatever else it finds, so the first pass's occurrences are the same as those
+        // in the folded text whenever it finds no trigger.
+        let mut folded = Folded { text: Cow::Borrowed(text), pieces: Vec::new() };
+        let mut searched = 0;
+        while searched < 2 {
+            searched += 1;
+            candidates.clear();
+            let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            let folded_text: &str = &folded.text;
+            let before = |at: usize| folded_text[..at].chars().next_back();
+            let after = |at: usize| folded_text[at..].chars().next();
+            let mut triggered = false;
+            for m in matcher.find_overlapping_iter(folded_text) {
+                let Some(phrase) = self.phrases.get(m.pattern().as_usize()) else {
+                    // (A folded text has no trigger left.)
+                    triggered = searched == 1;
+                    if triggered {
+                        break;
+                    }
+                    continue;
+                };
+                if !((phrase.latin_start && touches(before(m.start())))
+                    || (phrase.latin_end && touches(after(m.end()))))
+                {
+                    candidates.push((m.start(), m.end(), m.pattern().as_usize()));
+                }
             }
+            if !triggered {
+                break;
+            }
+            folded = Folded::new(text, &self.active);
         }
         candidates.sort_by_key(|&(start, end, pattern)| (start, std::cmp::Reverse(end), pattern));
         let mut free_from = 0;
@@ -176,6 +208,23 @@ impl Glossary {
             hits.push(Hit { range, term: self.phrases[pattern].term });
         }
     }
+}
+
+/// What makes [`Folded::new`] change a text: whitespace other than a single
+/// space (ASCII whitespace, two spaces, the Unicode spaces it folds), zero-width
+/// characters, and full-width forms of the `active` ASCII characters. Text
+/// without any of these folds to itself.
+fn folding_triggers(active: &[bool; 128]) -> Vec<String> {
+    let mut triggers: Vec<String> = ["\t", "\n", "\u{b}", "\u{c}", "\r", "  "].map(String::from).to_vec();
+    let spaces = ['\u{85}', '\u{a0}', '\u{1680}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}'];
+    let wide = (0x21..0x7Fu8).filter(|&b| active[usize::from(b)]).filter_map(|b| char::from_u32(0xFEE0 + u32::from(b)));
+    let chars = spaces
+        .into_iter()
+        .chain('\u{2000}'..='\u{200a}')
+        .chain(['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}'])
+        .chain(wide);
+    triggers.extend(chars.map(String::from));
+    triggers
 }
 
 /// A phrase as the matcher stores it: full-width ASCII folded to half-width,
@@ -407,7 +456,7 @@ const RAW_SKIP: [&str; 8] = ["code", "pre", "kbd", "samp", "script", "style", "t
 /// mentioned, sorted.
 pub(super) fn apply<'a>(
     events: Vec<Spanned<'a>>,
-    glossary: &Glossary,
+    glossary: &'a Glossary,
     self_url: Option<&str>,
 ) -> (Vec<Spanned<'a>>, Vec<usize>) {
     if glossary.is_empty() {
@@ -420,6 +469,7 @@ pub(super) fn apply<'a>(
         mentioned: vec![false; glossary.terms.len()],
         candidates: Vec::new(),
         hits: Vec::new(),
+        bounds: Vec::new(),
         out: Vec::with_capacity(events.len() + 8),
     };
     let mut state = State::default();
@@ -490,8 +540,8 @@ fn raw_tag(html: &str) -> Option<(String, bool)> {
     Some((name.to_ascii_lowercase(), !closing))
 }
 
-struct Pass<'g, 'a> {
-    glossary: &'g Glossary,
+struct Pass<'a> {
+    glossary: &'a Glossary,
     /// Per term: it is the page's own term.
     own: Vec<bool>,
     /// Per term: its first mention is already linked.
@@ -501,10 +551,12 @@ struct Pass<'g, 'a> {
     /// Scratch space for [`Glossary::find_into`].
     candidates: Vec<(usize, usize, usize)>,
     hits: Vec<Hit>,
+    /// Scratch space for [`Pass::flush`]: where each event of a run is in the joined text.
+    bounds: Vec<Range<usize>>,
     out: Vec<Spanned<'a>>,
 }
 
-impl<'a> Pass<'_, 'a> {
+impl<'a> Pass<'a> {
     /// Matches a run of adjacent text events and writes it out, with links.
     fn flush(&mut self, run: &mut Vec<Spanned<'a>>, state: &State) {
         if run.is_empty() {
@@ -515,7 +567,8 @@ impl<'a> Pass<'_, 'a> {
             return;
         }
         // The run as one text, and where each event's text is in it.
-        let mut bounds = Vec::with_capacity(run.len());
+        let bounds = &mut self.bounds;
+        bounds.clear();
         let joined: Cow<'_, str> = match &run[..] {
             [(Event::Text(t), _)] => {
                 bounds.push(0..t.len());
@@ -550,39 +603,43 @@ impl<'a> Pass<'_, 'a> {
         self.hits = hits;
         if links.is_empty() {
             self.out.append(run);
+            self.bounds.clear();
             return;
         }
-        let joined = joined.into_owned();
-        // Cut points: (offset in `joined`, html to insert there), in order.
+        // Cut points: (offset in `joined`, html to insert there), in order. The
+        // html is the term's, made once per site; text between cuts is cut out of
+        // the events' own text, borrowed from the source where the event's is.
         let mut cuts = Vec::with_capacity(links.len() * 2);
         for hit in &links {
-            let term = &self.glossary.terms[hit.term];
-            let open = format!(
-                "<a class=\"glossary-link\" href=\"{}\" title=\"{}\">",
-                escape_href(&term.url),
-                escape_html(&term.title)
-            );
-            cuts.push((hit.range.start, open));
-            cuts.push((hit.range.end, "</a>".to_string()));
+            cuts.push((hit.range.start, self.glossary.terms[hit.term].open.as_str()));
+            cuts.push((hit.range.end, "</a>"));
         }
+        drop(joined);
         let mut cuts = cuts.into_iter().peekable();
-        for ((event, range), piece) in run.drain(..).zip(bounds) {
+        for ((event, range), piece) in run.drain(..).zip(self.bounds.drain(..)) {
             let mut pos = piece.start;
             let whole = cuts.peek().is_none_or(|(at, _)| *at >= piece.end);
             if whole {
                 self.out.push((event, range));
                 continue;
             }
+            // Only a text event can have a cut inside it (a soft break is one byte).
+            let text_between = |from: usize, to: usize| match &event {
+                Event::Text(CowStr::Borrowed(text)) => CowStr::Borrowed(&text[from - piece.start..to - piece.start]),
+                Event::Text(text) => CowStr::from(text[from - piece.start..to - piece.start].to_string()),
+                _ => CowStr::Borrowed(""),
+            };
             while let Some((at, html)) = cuts.next_if(|(at, _)| *at < piece.end) {
                 if at > pos {
-                    self.out.push((Event::Text(CowStr::from(joined[pos..at].to_string())), range.clone()));
+                    self.out.push((Event::Text(text_between(pos, at)), range.clone()));
                     pos = at;
                 }
-                self.out.push((Event::InlineHtml(CowStr::from(html)), range.clone()));
+                self.out.push((Event::InlineHtml(CowStr::Borrowed(html)), range.clone()));
             }
             match event {
                 Event::Text(_) if pos < piece.end => {
-                    self.out.push((Event::Text(CowStr::from(joined[pos..piece.end].to_string())), range))
+                    let rest = text_between(pos, piece.end);
+                    self.out.push((Event::Text(rest), range))
                 }
                 Event::Text(_) => {}
                 other => self.out.push((other, range)),
@@ -590,7 +647,7 @@ impl<'a> Pass<'_, 'a> {
         }
         let end = self.out.last().map_or(0..0, |(_, r)| r.end..r.end);
         for (_, html) in cuts {
-            self.out.push((Event::InlineHtml(CowStr::from(html)), end.clone()));
+            self.out.push((Event::InlineHtml(CowStr::Borrowed(html)), end.clone()));
         }
     }
 }
@@ -649,10 +706,78 @@ mod tests {
         assert_eq!(found(&g, "经理，\n大模型"), [("理，\n大", 4)]);
     }
 
+    /// [`Glossary::find`] as the rules say it: always fold, then choose among all occurrences.
+    fn find_by_the_rules(g: &Glossary, text: &str) -> Vec<Hit> {
+        let folded = Folded::new(text, &g.active);
+        let t: &str = &folded.text;
+        let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        let mut found: Vec<(usize, usize, usize)> = g
+            .matcher
+            .iter()
+            .flat_map(|m| m.find_overlapping_iter(t))
+            .filter_map(|m| {
+                let phrase = g.phrases.get(m.pattern().as_usize())?;
+                let bad = (phrase.latin_start && touches(t[..m.start()].chars().next_back()))
+                    || (phrase.latin_end && touches(t[m.end()..].chars().next()));
+                (!bad).then_some((m.start(), m.end(), phrase.term))
+            })
+            .collect();
+        found.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut free_from = 0;
+        let mut hits = Vec::new();
+        for (start, end, term) in found {
+            if start >= free_from {
+                free_from = end;
+                hits.push(Hit { range: folded.source_start(start)..folded.source_end(end), term });
+            }
+        }
+        hits
+    }
+
+    #[test]
+    fn text_searched_as_written_finds_what_folded_text_does() {
+        let g = glossary(&[(1, &["AI产品经理", "A/B测试"]), (2, &["product manager", "RAG"]), (3, &["大模型", "AI"])]);
+        let pieces = [
+            "AI产品经理",
+            "A/B测试",
+            "Ａ／Ｂ测试",
+            "product manager",
+            "RAG",
+            "ＲＡＧ",
+            "大模型",
+            "AI",
+            "，",
+            "x",
+            "7",
+            "-",
+        ];
+        let gaps = ["", "", " ", "  ", "\n", "\r\n", "\t", "\u{200b}", "\u{3000}", "\u{a0}", "\u{2028}"];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..5000 {
+            let mut text = String::new();
+            for _ in 0..next(5) {
+                // A piece, perhaps with a gap inside it, and a gap after it.
+                let piece: Vec<char> = pieces[next(pieces.len())].chars().collect();
+                let cut = next(piece.len() + 1);
+                text.extend(&piece[..cut]);
+                text.push_str(gaps[next(gaps.len())]);
+                text.extend(&piece[cut..]);
+                text.push_str(gaps[next(gaps.len())]);
+            }
+            assert_eq!(g.find(&text), find_by_the_rules(&g, &text), "{text:?}");
+        }
+    }
+
     #[test]
     fn blank_and_repeated_phrases_are_ignored() {
         let g = glossary(&[(1, &["", "  ", "模型"]), (2, &["模型", "大模型"])]);
-        assert_eq!(g.terms[0].title, "模型");
+        assert!(g.terms[0].open.ends_with(" title=\"模型\">"), "{}", g.terms[0].open);
         assert_eq!(found(&g, "大模型与模型"), [("大模型", 2), ("模型", 1)]);
         assert!(glossary(&[(1, &[" "])]).is_empty());
         assert!(Glossary::new(Vec::new()).is_empty());

@@ -51,11 +51,16 @@ struct Found {
     whole_line: bool,
 }
 
+/// Whether [`scan`] can find anything in `src`.
+pub(super) fn may_have_tags(src: &str) -> bool {
+    src.contains("{%")
+}
+
 /// Finds every `{% ... %}` tag that starts in prose, decides what it is and
 /// what to rewrite.
 pub(super) fn scan(src: &str, events: &[Spanned<'_>]) -> Scan {
     let mut out = Scan::default();
-    if !src.contains("{%") {
+    if !may_have_tags(src) {
         return out;
     }
     let prose = prose_ranges(events);
