@@ -116,6 +116,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    themata::build::tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Build { output_dir, base_url, drafts, strict, timings, allow_broken } => {
