@@ -1099,13 +1099,8 @@ mod tests {
             "[[\"a\"]]",
             "[\"tab\tbed\"]",
         ];
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::text::TestRng(0x1234_5678_9abc_def1);
+        let mut next = |n: usize| rng.below(n);
         let mut fast = 0;
         for _ in 0..60000 {
             let mut yaml = String::new();

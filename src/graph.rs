@@ -292,20 +292,7 @@ impl GraphBuilder {
 /// occur nowhere in the file, which keeps a hostile label from being markup wherever the file
 /// is served or inlined (as the search files are).
 fn json_string(s: &str) -> String {
-    let json = serde_json::to_string(s).expect("a string always serialises");
-    if !json.contains(['<', '>', '&']) {
-        return json;
-    }
-    let mut escaped = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => escaped.push_str("\\u003c"),
-            '>' => escaped.push_str("\\u003e"),
-            '&' => escaped.push_str("\\u0026"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    crate::text::json_without_markup(serde_json::to_string(s).expect("a string always serialises"))
 }
 
 #[cfg(test)]

@@ -884,23 +884,9 @@ impl<'a> Views<'a> {
             url,
             word_count: page.rendered.word_count,
         };
-        // Serializing our own view struct cannot fail.
-        let json = serde_json::to_string(&data).unwrap_or_default();
-        // `</script>` or `<!--` in a title must not end the element: escape the three characters
-        // HTML cares about; JSON reads the escapes back as the same characters.
-        if !json.contains(['<', '>', '&']) {
-            return json;
-        }
-        let mut escaped = String::with_capacity(json.len() + 32);
-        for c in json.chars() {
-            match c {
-                '<' => escaped.push_str("\\u003c"),
-                '>' => escaped.push_str("\\u003e"),
-                '&' => escaped.push_str("\\u0026"),
-                c => escaped.push(c),
-            }
-        }
-        escaped
+        // Serializing our own view struct cannot fail. `</script>` or `<!--` in a title must
+        // not end the element.
+        crate::text::json_without_markup(serde_json::to_string(&data).unwrap_or_default())
     }
 
     /// A section of a page (by its index in `rendered.sections`) and its deep link.

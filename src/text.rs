@@ -300,9 +300,52 @@ pub fn escape_html_runs<E>(text: &str, mut out: impl FnMut(&str) -> Result<(), E
     Ok(())
 }
 
+/// JSON with `<`, `>` and `&` written as `\u` escapes (in JSON they only occur inside strings,
+/// and a JSON reader gives back the same characters), so that the text can sit inside a
+/// `<script>` element, or be served as HTML by mistake, without being markup: the JSON-LD of
+/// pages, `graph.json` and the search index all go through it.
+pub fn json_without_markup(json: String) -> String {
+    if !json.contains(['<', '>', '&']) {
+        return json;
+    }
+    let mut escaped = String::with_capacity(json.len() + 32);
+    for c in json.chars() {
+        match c {
+            '<' => escaped.push_str("\\u003c"),
+            '>' => escaped.push_str("\\u003e"),
+            '&' => escaped.push_str("\\u0026"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// A deterministic xorshift source for randomized tests: `below(n)` is in `0..n`.
+#[cfg(test)]
+pub(crate) struct TestRng(pub u64);
+
+#[cfg(test)]
+impl TestRng {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_without_markup_escapes_what_could_end_a_script_element() {
+        let json = serde_json::to_string("</script> & <!-- 产品").unwrap();
+        let safe = json_without_markup(json);
+        assert_eq!(safe, r#""\u003c/script\u003e \u0026 \u003c!-- 产品""#);
+        assert_eq!(serde_json::from_str::<String>(&safe).unwrap(), "</script> & <!-- 产品");
+        assert_eq!(json_without_markup("\"plain\"".into()), "\"plain\"");
+    }
 
     #[test]
     fn counts_each_han_character_and_each_english_word() {
@@ -336,17 +379,10 @@ mod tests {
             "aZ09'\u{2019}., -\u{a0}\u{200b}\u{3000}中一丿\u{4dbf}\u{4dc0}\u{4dff}、。々〇，Ｇ１—“”…é\u{301}アｱ한𠀀"
                 .chars()
                 .collect();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = TestRng(0x2545_f491_4f6c_dd1d);
         for _ in 0..5000 {
-            let len = (seed % 12) as usize;
-            let text: String = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    alphabet[(seed % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let len = (rng.0 % 12) as usize;
+            let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
             assert_eq!(stats(&text), stats_by_the_rules(&text), "{text:?}");
         }
     }

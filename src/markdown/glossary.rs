@@ -752,13 +752,8 @@ mod tests {
             "-",
         ];
         let gaps = ["", "", " ", "  ", "\n", "\r\n", "\t", "\u{200b}", "\u{3000}", "\u{a0}", "\u{2028}"];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::text::TestRng(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..5000 {
             let mut text = String::new();
             for _ in 0..next(5) {

@@ -25,9 +25,7 @@
 
 use rayon::prelude::*;
 
-use super::{
-    Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, is_cjk, is_latin, json_safe,
-};
+use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, is_cjk, is_latin};
 use crate::hash::FastMap;
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
@@ -1285,7 +1283,7 @@ pub fn write_index(site: &Site, put: &(dyn Fn(OutputFile) + Sync)) {
         tags: tag_names,
         themes,
     };
-    let manifest = json_safe(serde_json::to_string(&manifest).expect("the manifest serialises"));
+    let manifest = crate::text::json_without_markup(serde_json::to_string(&manifest).expect("the manifest serialises"));
     put(OutputFile { path: "search/index.json".to_string(), bytes: manifest.into_bytes().into() });
 }
 
@@ -1299,7 +1297,10 @@ mod tests {
         for text in [all.as_str(), "产品 <b>&amp;</b> \"q\" \\ \u{7f}\u{2028}é", ""] {
             let mut out = Vec::new();
             push_string(&mut out, text);
-            assert_eq!(String::from_utf8(out).unwrap(), json_safe(serde_json::to_string(text).unwrap()));
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                crate::text::json_without_markup(serde_json::to_string(text).unwrap())
+            );
         }
     }
 

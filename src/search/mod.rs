@@ -243,15 +243,6 @@ pub struct StoredDoc {
     pub d: String,
 }
 
-/// JSON with `<`, `>` and `&` written as `\u` escapes (they only occur inside strings), so
-/// that no search file holds markup even when something serves it as HTML.
-fn json_safe(json: String) -> String {
-    if !json.contains(['<', '>', '&']) {
-        return json;
-    }
-    json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
