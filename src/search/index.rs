@@ -111,122 +111,120 @@ impl Key {
     }
 }
 
-/// Packed key -> id, open addressing with linear probing: the indexer asks it for most
-/// tokens of the site (tens of millions of lookups at 10,000 articles), and a table of
-/// (key, id) pairs at most half full answers in about one probe, without the generic
-/// hash map's hashing and group matching.
-struct PackedIds {
-    slots: Vec<(u64, u32)>,
+/// Key -> id, open addressing with linear probing: the indexer asks it for most tokens of the
+/// site (tens of millions of lookups at 10,000 articles), and a table of slots at most half
+/// full answers in about one probe, without the generic hash map's hashing and group matching.
+/// Two slot layouts share it: [`PackedIds`] and [`PairIds`].
+struct IdTable<S: Slot> {
+    slots: Vec<S>,
     /// 64 - log2(slots.len()): Fibonacci hashing takes the top bits of key * φ.
     shift: u32,
     len: usize,
 }
 
+/// One slot of an [`IdTable`]: a key with its id, or [`Slot::FREE`] (whose key is no real key).
+trait Slot: Copy + PartialEq {
+    type Key: Copy + PartialEq;
+    const FREE: Self;
+    fn new(key: Self::Key, id: u32) -> Self;
+    fn key(self) -> Self::Key;
+    fn id(self) -> u32;
+    /// The key as the number Fibonacci hashing multiplies.
+    fn number(key: Self::Key) -> u64;
+}
+
 /// No packed key has every bit set (a word's length takes three bits of the top byte).
 const FREE: u64 = u64::MAX;
 
-impl Default for PackedIds {
-    fn default() -> PackedIds {
-        PackedIds { slots: vec![(FREE, 0); 1024], shift: 64 - 10, len: 0 }
-    }
-}
+/// Packed key -> id: (key, id) slots.
+type PackedIds = IdTable<(u64, u32)>;
 
-impl PackedIds {
-    #[inline]
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    /// The id of `key`, or a new one from `new`.
+impl Slot for (u64, u32) {
+    type Key = u64;
+    const FREE: Self = (FREE, 0);
     #[inline(always)]
-    fn get(&mut self, key: u64, new: impl FnOnce() -> u32) -> u32 {
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot(key);
-        loop {
-            let (k, id) = self.slots[at];
-            if k == key {
-                return id;
-            }
-            if k == FREE {
-                break;
-            }
-            at = (at + 1) & mask;
-        }
-        let id = new();
-        self.slots[at] = (key, id);
-        self.len += 1;
-        if self.len * 2 > self.slots.len() {
-            self.grow();
-        }
-        id
+    fn new(key: u64, id: u32) -> Self {
+        (key, id)
     }
-
-    #[cold]
-    fn grow(&mut self) {
-        let size = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![(FREE, 0); size]);
-        self.shift -= 1;
-        let mask = self.slots.len() - 1;
-        for (key, id) in old.into_iter().filter(|&(k, _)| k != FREE) {
-            let mut at = self.slot(key);
-            while self.slots[at].0 != FREE {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = (key, id);
-        }
+    #[inline(always)]
+    fn key(self) -> u64 {
+        self.0
+    }
+    #[inline(always)]
+    fn id(self) -> u32 {
+        self.1
+    }
+    #[inline(always)]
+    fn number(key: u64) -> u64 {
+        key
     }
 }
 
 /// Ids of the pairs of two characters of the Basic Multilingual Plane (nearly every bigram):
-/// the two characters make a 32-bit key, and key and id share one 8-byte slot. Half the size
-/// of [`PackedIds`]' slots, so more of the table stays in the nearest caches: a text's pairs
-/// are looked up in no predictable order, and at one pair per character this is the indexer's
-/// most frequent lookup.
-struct PairIds {
-    /// `key << 32 | id`, or FREE.
-    slots: Vec<u64>,
-    /// 64 - log2(slots.len()), as in [`PackedIds`].
-    shift: u32,
-    len: usize,
-}
+/// the two characters make a 32-bit key ([`pair_key`]), and key and id share one 8-byte slot.
+/// Half the size of [`PackedIds`]' slots, so more of the table stays in the nearest caches: a
+/// text's pairs are looked up in no predictable order, and at one pair per character this is
+/// the indexer's most frequent lookup.
+type PairIds = IdTable<u64>;
 
-impl Default for PairIds {
-    fn default() -> PairIds {
-        PairIds { slots: vec![FREE; 1024], shift: 64 - 10, len: 0 }
+impl Slot for u64 {
+    type Key = u32;
+    /// Its key half is `u32::MAX`, which no pair has: U+FFFF is not CJK.
+    const FREE: Self = FREE;
+    #[inline(always)]
+    fn new(key: u32, id: u32) -> Self {
+        u64::from(key) << 32 | u64::from(id)
+    }
+    #[inline(always)]
+    fn key(self) -> u32 {
+        (self >> 32) as u32
+    }
+    #[inline(always)]
+    fn id(self) -> u32 {
+        self as u32
+    }
+    #[inline(always)]
+    fn number(key: u32) -> u64 {
+        u64::from(key)
     }
 }
 
-impl PairIds {
-    /// The key of the pair `a`, `b` when both are in the Basic Multilingual Plane. No key is
-    /// `u32::MAX` (the top half of FREE): U+FFFF is not CJK.
-    #[inline(always)]
-    fn key(a: char, b: char) -> Option<u32> {
-        let (a, b) = (a as u32, b as u32);
-        (a | b <= 0xFFFF).then_some(a << 16 | b)
-    }
+/// The key of the pair `a`, `b` when both are in the Basic Multilingual Plane.
+#[inline(always)]
+fn pair_key(a: char, b: char) -> Option<u32> {
+    let (a, b) = (a as u32, b as u32);
+    (a | b <= 0xFFFF).then_some(a << 16 | b)
+}
 
+impl<S: Slot> Default for IdTable<S> {
+    fn default() -> IdTable<S> {
+        IdTable { slots: vec![S::FREE; 1024], shift: 64 - 10, len: 0 }
+    }
+}
+
+impl<S: Slot> IdTable<S> {
     #[inline(always)]
-    fn slot(&self, key: u32) -> usize {
-        (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    fn slot(&self, key: S::Key) -> usize {
+        (S::number(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// The id of `key`, or a new one from `new`.
     #[inline(always)]
-    fn get(&mut self, key: u32, new: impl FnOnce() -> u32) -> u32 {
+    fn get(&mut self, key: S::Key, new: impl FnOnce() -> u32) -> u32 {
         let mask = self.slots.len() - 1;
         let mut at = self.slot(key);
         loop {
             let slot = self.slots[at];
-            if (slot >> 32) as u32 == key {
-                return slot as u32;
+            if slot.key() == key {
+                return slot.id();
             }
-            if slot == FREE {
+            if slot == S::FREE {
                 break;
             }
             at = (at + 1) & mask;
         }
         let id = new();
-        self.slots[at] = u64::from(key) << 32 | u64::from(id);
+        self.slots[at] = S::new(key, id);
         self.len += 1;
         if self.len * 2 > self.slots.len() {
             self.grow();
@@ -237,12 +235,12 @@ impl PairIds {
     #[cold]
     fn grow(&mut self) {
         let size = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![FREE; size]);
+        let old = std::mem::replace(&mut self.slots, vec![S::FREE; size]);
         self.shift -= 1;
         let mask = self.slots.len() - 1;
-        for slot in old.into_iter().filter(|&s| s != FREE) {
-            let mut at = self.slot((slot >> 32) as u32);
-            while self.slots[at] != FREE {
+        for slot in old.into_iter().filter(|&s| s != S::FREE) {
+            let mut at = self.slot(slot.key());
+            while self.slots[at] != S::FREE {
                 at = (at + 1) & mask;
             }
             self.slots[at] = slot;
@@ -263,7 +261,7 @@ impl Ids {
     #[inline(always)]
     fn get(&mut self, token: Token<'_>, new: impl FnOnce(Key) -> u32) -> u32 {
         if let Token::Pair(a, b) = token
-            && let Some(pair) = PairIds::key(a, b)
+            && let Some(pair) = pair_key(a, b)
         {
             return self.pairs.get(pair, || new(Key::Packed(PAIR | u64::from(a) << 21 | u64::from(b))));
         }
