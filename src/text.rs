@@ -187,13 +187,25 @@ impl TextStats {
 /// Folds full-width ASCII (U+FF01..U+FF5E) and the ideographic space U+3000
 /// to their half-width forms; everything else is kept.
 pub fn fold_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
+    s.chars().map(fold_width_char).collect()
+}
+
+/// One character as [`fold_width`] folds it.
+#[inline]
+pub fn fold_width_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        c => narrow_ascii(c),
+    }
+}
+
+/// Full-width ASCII (U+FF01..U+FF5E) to half-width; anything else as it is.
+#[inline]
+pub fn narrow_ascii(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    }
 }
 
 /// Collapses every run of whitespace (NBSP and U+3000 included) to one space,

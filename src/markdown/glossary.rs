@@ -329,7 +329,7 @@ impl<'t> Folded<'t> {
                 }
                 continue;
             }
-            let folded = fold_char(c);
+            let folded = crate::text::narrow_ascii(c);
             if let Some((run, only_breaks)) = pending.take() {
                 // A line break between two wide characters (as the matcher sees them) is dropped.
                 let joined = only_breaks && is_wide(folded) && last_kept(text, run.start).is_some_and(is_wide);
@@ -422,19 +422,11 @@ fn plain(bytes: &[u8], i: usize, active: &[bool; 128]) -> Option<usize> {
     })
 }
 
-/// Full-width ASCII to half-width; anything else as it is.
-fn fold_char(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        c => c,
-    }
-}
-
 /// The last character before `end` that folding keeps (whitespace runs are
 /// never directly before a run, so it is the last one that is not
 /// zero-width), folded.
 fn last_kept(text: &str, end: usize) -> Option<char> {
-    text[..end].chars().rev().find(|&c| !crate::text::is_zero_width(c)).map(fold_char)
+    text[..end].chars().rev().find(|&c| !crate::text::is_zero_width(c)).map(crate::text::narrow_ascii)
 }
 
 /// Where the pass stands in the page.

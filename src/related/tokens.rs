@@ -10,7 +10,7 @@
 
 #[cfg(doc)]
 use crate::text::fold_width;
-use crate::text::{is_cjk, is_zero_width};
+use crate::text::{fold_width_char, is_cjk, is_zero_width};
 
 /// A CJK token as one integer: a unigram is its code point, a bigram `(a << 21) | b`. Code
 /// points stay below 2^21 and a bigram's first character is never NUL, so the two kinds never
@@ -94,7 +94,7 @@ impl Counter {
         for c in text.chars() {
             // Han ideographs first: they are most of the text.
             let cjk = ('\u{4E00}'..='\u{9FFF}').contains(&c);
-            let c = if cjk { c } else { fold_char(c) };
+            let c = if cjk { c } else { fold_width_char(c) };
             if !cjk && is_zero_width(c) {
                 continue;
             }
@@ -132,15 +132,6 @@ impl Counter {
             self.word_spans.push((start, self.words.len() as u32, n));
         }
         self.word.clear();
-    }
-}
-
-/// One character as [`fold_width`] folds it.
-fn fold_char(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
     }
 }
 
