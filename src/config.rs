@@ -297,17 +297,17 @@ impl Config {
                     format!("taxonomy {:?} has `take_terms` or `take_pattern` but no `take_from`", taxonomy.name),
                 ));
             }
-            if let Some(pattern) = &taxonomy.take_pattern {
-                if let Err(e) = regex::Regex::new(pattern) {
-                    let (line, col) = find_position(text, "take_pattern");
-                    let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                    problems.push(Diagnostic::error(
-                        "site.toml",
-                        line,
-                        col,
-                        format!("`take_pattern` is not a valid regex: {first}"),
-                    ));
-                }
+            if let Some(pattern) = &taxonomy.take_pattern
+                && let Err(e) = regex::Regex::new(pattern)
+            {
+                let (line, col) = find_position(text, "take_pattern");
+                let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                problems.push(Diagnostic::error(
+                    "site.toml",
+                    line,
+                    col,
+                    format!("`take_pattern` is not a valid regex: {first}"),
+                ));
             }
         }
         if !(raw.topics.threshold.is_finite() && raw.topics.threshold >= 0.0) {
@@ -404,11 +404,11 @@ fn is_language_tag(tag: &str) -> bool {
 fn key_position(text: &str, key: &str) -> (usize, usize) {
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                let indent = line.chars().count() - trimmed.chars().count();
-                return (i + 1, indent + 1);
-            }
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let indent = line.chars().count() - trimmed.chars().count();
+            return (i + 1, indent + 1);
         }
     }
     (0, 0)

@@ -740,16 +740,16 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
     };
     let date = date_field("date", &fm.date);
     let updated = date_field("updated", &fm.updated);
-    if let Some(slug) = &fm.slug {
-        if slug.trim().is_empty() || slug.contains(['/', '\\']) || slug == "." || slug == ".." {
-            let (line, col) = at("slug");
-            problems.push(Diagnostic::error(
-                shown,
-                line,
-                col,
-                format!("front matter `slug` must be one path segment, found {slug:?}"),
-            ));
-        }
+    if let Some(slug) = &fm.slug
+        && (slug.trim().is_empty() || slug.contains(['/', '\\']) || slug == "." || slug == "..")
+    {
+        let (line, col) = at("slug");
+        problems.push(Diagnostic::error(
+            shown,
+            line,
+            col,
+            format!("front matter `slug` must be one path segment, found {slug:?}"),
+        ));
     }
     if let Some(template) = &fm.template {
         let outside = template.starts_with('/')
@@ -770,16 +770,16 @@ fn parse_front_matter(yaml: &str, shown: &Path, glossary: bool) -> Result<PageMe
         problems.push(Diagnostic::error(shown, line, col, "front matter `paginate_by` must be at least 1"));
     }
     for (i, keyword) in fm.keywords.iter().enumerate() {
-        if let KeywordSpec::Weighted(w) = keyword {
-            if !(w.weight.is_finite() && w.weight > 0.0) {
-                let (line, col) = at("keywords");
-                problems.push(Diagnostic::error(
-                    shown,
-                    line + i + 1,
-                    col,
-                    format!("front matter `keywords`: the weight of {:?} must be a positive number", w.phrase),
-                ));
-            }
+        if let KeywordSpec::Weighted(w) = keyword
+            && !(w.weight.is_finite() && w.weight > 0.0)
+        {
+            let (line, col) = at("keywords");
+            problems.push(Diagnostic::error(
+                shown,
+                line + i + 1,
+                col,
+                format!("front matter `keywords`: the weight of {:?} must be a positive number", w.phrase),
+            ));
         }
     }
     let (url_aliases, term_aliases) = if glossary { (Vec::new(), fm.aliases) } else { (fm.aliases, Vec::new()) };
@@ -912,11 +912,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn front_matter_key_position(yaml: &str, key: &str, first_line: usize) -> (usize, usize) {
     for (i, line) in yaml.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix(key) {
-            if rest.trim_start().starts_with(':') {
-                let value_col = key.chars().count() + 1 + (rest.len() - rest.trim_start_matches([':', ' ']).len());
-                return (i + first_line, value_col.max(1));
-            }
+        if let Some(rest) = line.strip_prefix(key)
+            && rest.trim_start().starts_with(':')
+        {
+            let value_col = key.chars().count() + 1 + (rest.len() - rest.trim_start_matches([':', ' ']).len());
+            return (i + first_line, value_col.max(1));
         }
     }
     (first_line, 1)

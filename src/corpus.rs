@@ -218,7 +218,7 @@ pub fn article(n: usize, count: usize, seed: u64) -> String {
     sentence(&mut rng, &mut summary);
 
     let mut out = String::new();
-    let export = n % 3 == 0;
+    let export = n.is_multiple_of(3);
     if export {
         let _ = write!(
             out,
@@ -264,7 +264,7 @@ pub fn article(n: usize, count: usize, seed: u64) -> String {
                 sentence(&mut rng, &mut out);
                 out.push_str("\n\n");
             }
-            2 if n % 7 == 0 => {
+            2 if n.is_multiple_of(7) => {
                 out.push_str("```python\ndef score(user, item):\n    return user.weight * item.quality\n```\n\n");
             }
             _ => {}

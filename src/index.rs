@@ -166,14 +166,10 @@ impl LinkResolver for PageResolver<'_> {
         }
         if !rel.ends_with(".md") {
             for candidate in [format!("{rel}.md"), format!("{rel}/_index.md"), format!("{rel}/index.md")] {
-                if let Some(&number) = self.index.by_rel.get(&candidate) {
-                    if decoded.ends_with('/') || !candidate.ends_with("/index.md") {
-                        return Some(format!(
-                            "{}{}",
-                            self.config.url(&self.index.paths[number]),
-                            anchor(fragment, false)
-                        ));
-                    }
+                if let Some(&number) = self.index.by_rel.get(&candidate)
+                    && (decoded.ends_with('/') || !candidate.ends_with("/index.md"))
+                {
+                    return Some(format!("{}{}", self.config.url(&self.index.paths[number]), anchor(fragment, false)));
                 }
             }
             if self.index.assets.contains(&rel) {

@@ -128,10 +128,10 @@ pub fn check_urls(urls: &[String], options: &ExternalOptions, protected: &[PathB
         _ => None,
     });
     for (i, outcome) in answers {
-        if let Outcome::Status(status) = outcome {
-            if status != 429 {
-                cache.put(todo[i], status);
-            }
+        if let Outcome::Status(status) = outcome
+            && status != 429
+        {
+            cache.put(todo[i], status);
         }
         results.outcomes.insert(todo[i].to_string(), outcome);
     }

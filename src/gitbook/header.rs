@@ -314,7 +314,7 @@ fn read_tags(value: &str) -> (Vec<String>, Option<String>) {
     let mut problem = None;
     let raw: Vec<&str> = if value.contains('`') {
         let pieces: Vec<&str> = value.split('`').collect();
-        if pieces.len() % 2 == 0 {
+        if pieces.len().is_multiple_of(2) {
             problem = Some("a backtick in `**Tags:**` is not closed".to_string());
         }
         let outside: String = pieces

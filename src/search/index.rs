@@ -345,7 +345,7 @@ struct DocShards<'a> {
 impl DocShards<'_> {
     /// Where document `doc` is to be appended.
     fn open(&mut self, doc: usize) -> &mut Vec<u8> {
-        if doc % self.size == 0 {
+        if doc.is_multiple_of(self.size) {
             self.open.push(b'[');
         }
         &mut self.open
@@ -354,7 +354,7 @@ impl DocShards<'_> {
     /// Document `doc` has been appended to `open`: close its shard if it is the shard's last.
     fn written(&mut self, doc: usize) {
         self.last = doc;
-        if doc + 1 != self.docs && (doc + 1) % self.size != 0 {
+        if doc + 1 != self.docs && !(doc + 1).is_multiple_of(self.size) {
             self.open.push(b',');
             return;
         }
