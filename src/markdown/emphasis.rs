@@ -112,7 +112,9 @@ pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usi
 /// Whether [`delimiter_positions`] can find anything in `src`: it has a star or
 /// two tildes, and no mark of its own (then CommonMark's rules are left alone).
 pub(super) fn may_have_delimiters(src: &str) -> bool {
-    !has_marks(src) && (src.contains('*') || src.contains("~~"))
+    // memchr's searches use SIMD; str::contains looks at a word at a time.
+    let bytes = src.as_bytes();
+    !has_marks(src) && (memchr::memchr(b'*', bytes).is_some() || memchr::memmem::find(bytes, b"~~").is_some())
 }
 
 /// Inside these, stars and tildes are not touched: code, raw HTML, and links
@@ -152,16 +154,13 @@ fn push_delimiters(src: &str, range: &Range<usize>, byte: u8, width: usize, out:
 /// Unescaped stars of a Text event, when the event's stars can be matched
 /// one to one with the source (an entity such as `&#42;` cannot).
 fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<(usize, char)>) {
-    let want = text.matches('*').count();
+    let want = memchr::memchr_iter(b'*', text.as_bytes()).count();
     if want == 0 {
         return;
     }
     let mut found = Vec::new();
     let mut escaped = 0;
-    for (i, b) in src.as_bytes()[range.clone()].iter().enumerate() {
-        if *b != b'*' {
-            continue;
-        }
+    for i in memchr::memchr_iter(b'*', &src.as_bytes()[range.clone()]) {
         let pos = range.start + i;
         let backslashes = src.as_bytes()[..pos].iter().rev().take_while(|&&b| b == b'\\').count();
         if backslashes % 2 == 1 {
@@ -179,14 +178,14 @@ fn prose_stars(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<(usize
 /// one to one with the source. (pulldown-cmark gives each tilde of a run
 /// that could have been a delimiter an event of its own.)
 fn prose_tildes(src: &str, range: &Range<usize>, text: &str, out: &mut Vec<usize>) {
-    let want = text.matches('~').count();
+    let want = memchr::memchr_iter(b'~', text.as_bytes()).count();
     if want == 0 {
         return;
     }
     let bytes = src.as_bytes();
     let mut found = Vec::new();
     let mut escaped = 0;
-    for pos in range.clone().filter(|&p| bytes[p] == b'~') {
+    for pos in memchr::memchr_iter(b'~', &bytes[range.clone()]).map(|i| range.start + i) {
         if bytes[..pos].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
             escaped += 1;
         } else {
@@ -343,15 +342,8 @@ struct Context<'s> {
 /// Splits a Text event at its runs of marks.
 fn split_text<'a>(event_text: &CowStr<'a>, cx: &Context<'_>, pieces: &mut Vec<Piece<'a>>, runs: &mut Vec<Run>) {
     let text: &str = event_text;
-    // A char pattern is searched for with memchr rather than by decoding every character.
     let marks = |s: &str, offset: usize| -> Vec<(usize, Delim)> {
-        let stars = s.match_indices(MARK).map(|(i, _)| (offset + i, Delim::Star));
-        let mut found: Vec<(usize, Delim)> = stars.collect();
-        if s.contains(TILDE_MARK) {
-            found.extend(s.match_indices(TILDE_MARK).map(|(i, _)| (offset + i, Delim::Tilde)));
-            found.sort_unstable_by_key(|&(i, _)| i);
-        }
-        found
+        mark_positions(s).map(|(i, delim)| (offset + i, delim)).collect()
     };
     let src_marks = marks(&cx.src[cx.range.clone()], cx.range.start);
     let text_marks = marks(text, 0);
@@ -427,10 +419,29 @@ fn split_text<'a>(event_text: &CowStr<'a>, cx: &Context<'_>, pieces: &mut Vec<Pi
 /// with the lead byte 0xEA, which Chinese prose hardly ever has, so a byte
 /// search rules most texts out.
 fn has_marks(text: &str) -> bool {
-    const { assert!(MARK.len_utf8() == 3 && TILDE_MARK.len_utf8() == 3) };
+    mark_positions(text).next().is_some()
+}
+
+/// The byte offsets of the marks in `text`, in order, with what each stands for. Found
+/// by their lead byte with memchr (SIMD), then told apart by their other two bytes: a
+/// search for the char itself would stop at each 0xBC or 0xBA, its last byte, which is
+/// a common continuation byte of Chinese characters.
+fn mark_positions(text: &str) -> impl Iterator<Item = (usize, Delim)> + '_ {
     const LEAD: u8 = 0xEA;
-    const { assert!(MARK as u32 >> 12 == 0xA && TILDE_MARK as u32 >> 12 == 0xA) };
-    text.as_bytes().contains(&LEAD) && text.contains([MARK, TILDE_MARK])
+    const STAR: [u8; 3] = utf8(MARK);
+    const TILDE: [u8; 3] = utf8(TILDE_MARK);
+    const fn utf8(c: char) -> [u8; 3] {
+        let mut buf = [0; 3];
+        c.encode_utf8(&mut buf);
+        buf
+    }
+    const { assert!(MARK.len_utf8() == 3 && TILDE_MARK.len_utf8() == 3 && STAR[0] == LEAD && TILDE[0] == LEAD) };
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(LEAD, bytes).filter_map(move |i| match bytes.get(i..i + 3)? {
+        b if b == STAR => Some((i, Delim::Star)),
+        b if b == TILDE => Some((i, Delim::Tilde)),
+        _ => None,
+    })
 }
 
 /// `text` with its marks back as `*` and `~`.
