@@ -10,16 +10,22 @@ use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 
 use super::{Ctx, Section, Spanned};
 
-pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>) -> (String, Vec<Section>) {
-    let mut plain = String::new();
+pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>, capacity: usize) -> (String, Vec<Section>) {
+    // A section's text is the stretch of the plain text from the end of its heading to the
+    // next level-2 heading (at a section's start the plain text is empty or ends a block,
+    // so the two would get the same block ends): the plain text is built once, at its
+    // full size, and each section is cut out of it, rather than built alongside it.
+    let mut plain = String::with_capacity(capacity);
     let mut sections: Vec<Section> = Vec::new();
     let mut current = Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() };
+    // Where the current section's text starts in `plain`.
+    let mut section_start = 0;
     // Some(title so far) while inside a level-2 heading.
     let mut in_h2: Option<String> = None;
     for (event, range) in events {
         match event {
             Event::Start(Tag::Heading { level: HeadingLevel::H2, id, .. }) => {
-                finish(&mut sections, std::mem::take(&mut current));
+                finish(&mut sections, std::mem::take(&mut current), &plain[section_start..]);
                 current.id = id.as_ref().map(|s| s.to_string());
                 current.line = ctx.lines.locate(range.start).0;
                 in_h2 = Some(String::new());
@@ -29,37 +35,38 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>) -> (String, Vec<Sectio
                     current.heading = Some(crate::text::collapse_whitespace(&title));
                 }
                 end_block(&mut plain);
+                section_start = plain.len();
             }
             Event::Text(t) | Event::Code(t) => {
                 plain.push_str(t);
-                match &mut in_h2 {
-                    Some(title) => title.push_str(t),
-                    None => current.text.push_str(t),
+                if let Some(title) = &mut in_h2 {
+                    title.push_str(t);
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
                 plain.push('\n');
-                match &mut in_h2 {
-                    Some(title) => title.push(' '),
-                    None => current.text.push('\n'),
+                if let Some(title) = &mut in_h2 {
+                    title.push(' ');
                 }
             }
-            Event::End(tag) if is_block_end(tag) => {
-                end_block(&mut plain);
-                end_block(&mut current.text);
-            }
+            Event::End(tag) if is_block_end(tag) => end_block(&mut plain),
             _ => {}
         }
     }
-    finish(&mut sections, current);
+    finish(&mut sections, current, &plain[section_start..]);
     if sections.is_empty() {
         sections.push(Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() });
     }
-    (plain.trim_end().to_string(), sections)
+    let kept = plain.trim_end().len();
+    plain.truncate(kept);
+    // The page keeps its plain text to the end of the build: give back the room it did not
+    // use (shrinking gives the end of the block back to the allocator, without a copy).
+    plain.shrink_to_fit();
+    (plain, sections)
 }
 
-fn finish(sections: &mut Vec<Section>, mut section: Section) {
-    section.text = section.text.trim().to_string();
+fn finish(sections: &mut Vec<Section>, mut section: Section, text: &str) {
+    section.text = text.trim().to_string();
     if section.heading.is_some() || !section.text.is_empty() {
         sections.push(section);
     }

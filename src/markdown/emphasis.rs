@@ -96,7 +96,8 @@ pub(super) fn delimiter_positions(src: &str, events: &[Spanned<'_>]) -> Vec<(usi
             Event::End(_) => {
                 keep.pop();
             }
-            Event::Text(text) if !keeping => {
+            // (Most text has neither: one SIMD search rules both out.)
+            Event::Text(text) if !keeping && memchr::memchr2(b'*', b'~', text.as_bytes()).is_some() => {
                 prose_stars(src, range, text, &mut out);
                 prose_tildes(src, range, text, &mut tildes);
             }

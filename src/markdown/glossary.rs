@@ -28,7 +28,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
@@ -40,8 +42,9 @@ use super::{Spanned, escape_href, escape_html};
 #[derive(Debug, Clone)]
 pub struct Glossary {
     /// None when there is no phrase to look for. Its patterns are the phrases,
-    /// then the [`folding_triggers`].
-    matcher: Option<AhoCorasick>,
+    /// then the [`folding_triggers`]. A DFA used through its transitions (see
+    /// [`occurrences`]).
+    matcher: Option<DFA>,
     /// What each phrase pattern of the matcher stands for, by pattern index; a
     /// pattern index past the end is a folding trigger.
     phrases: Vec<Phrase>,
@@ -127,10 +130,11 @@ impl Glossary {
             patterns.extend(folding_triggers(&active));
             // A DFA: a glossary has tens of phrases, so it is small, and it is searched once
             // per paragraph of every page.
-            AhoCorasick::builder()
+            DFA::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
+                // Phrases start with common Chinese characters: no byte to skip to.
+                .prefilter(false)
                 .build(&patterns)
                 .expect("a glossary's phrases fit in the matcher")
         });
@@ -175,21 +179,17 @@ impl Glossary {
             let before = |at: usize| folded_text[..at].chars().next_back();
             let after = |at: usize| folded_text[at..].chars().next();
             let mut triggered = false;
-            for m in matcher.find_overlapping_iter(folded_text) {
-                let Some(phrase) = self.phrases.get(m.pattern().as_usize()) else {
+            occurrences(matcher, folded_text.as_bytes(), |start, end, pattern| {
+                let Some(phrase) = self.phrases.get(pattern) else {
                     // (A folded text has no trigger left.)
                     triggered = searched == 1;
-                    if triggered {
-                        break;
-                    }
-                    continue;
+                    return !triggered;
                 };
-                if !((phrase.latin_start && touches(before(m.start())))
-                    || (phrase.latin_end && touches(after(m.end()))))
-                {
-                    candidates.push((m.start(), m.end(), m.pattern().as_usize()));
+                if !((phrase.latin_start && touches(before(start))) || (phrase.latin_end && touches(after(end)))) {
+                    candidates.push((start, end, pattern));
                 }
-            }
+                true
+            });
             if !triggered {
                 break;
             }
@@ -206,6 +206,32 @@ impl Glossary {
             // last folded character's source end.
             let range = folded.source_start(start)..folded.source_end(end);
             hits.push(Hit { range, term: self.phrases[pattern].term });
+        }
+    }
+}
+
+/// Calls `found(start, end, pattern)` for every occurrence of a pattern of `dfa` (a
+/// standard, unanchored one) in `text`, by end and then in the DFA's order, until it
+/// returns false. This is aho-corasick's overlapping search written as a plain loop
+/// over the DFA's transitions: the crate's iterator goes through a trait object and
+/// keeps its place in a state struct between matches, which costs about twice as many
+/// instructions per byte of prose, and prose is what the glossary reads most.
+fn occurrences(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, usize) -> bool) {
+    let mut sid = dfa.start_state(Anchored::No).expect("an unanchored DFA has an unanchored start state");
+    for (at, &byte) in text.iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, byte);
+        if !dfa.is_special(sid) {
+            continue;
+        }
+        if dfa.is_dead(sid) {
+            return;
+        }
+        for i in 0..dfa.match_len(sid) {
+            let pattern = dfa.match_pattern(sid, i);
+            let len = dfa.pattern_len(pattern);
+            if !found(at + 1 - len, at + 1, pattern.as_usize()) {
+                return;
+            }
         }
     }
 }
@@ -703,10 +729,20 @@ mod tests {
         let folded = Folded::new(text, &g.active);
         let t: &str = &folded.text;
         let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        let mut found: Vec<(usize, usize, usize)> = g
-            .matcher
-            .iter()
-            .flat_map(|m| m.find_overlapping_iter(t))
+        // aho-corasick's own overlapping search, to check [`occurrences`] too.
+        let mut all = Vec::new();
+        if let Some(dfa) = &g.matcher {
+            let mut state = aho_corasick::automaton::OverlappingState::start();
+            loop {
+                dfa.try_find_overlapping(&aho_corasick::Input::new(t), &mut state).expect("an unanchored search");
+                match state.get_match() {
+                    Some(m) => all.push(m),
+                    None => break,
+                }
+            }
+        }
+        let mut found: Vec<(usize, usize, usize)> = all
+            .into_iter()
             .filter_map(|m| {
                 let phrase = g.phrases.get(m.pattern().as_usize())?;
                 let bad = (phrase.latin_start && touches(t[..m.start()].chars().next_back()))

@@ -241,7 +241,7 @@ pub fn render(body: &str, opts: &Options) -> Rendered {
         None => (events, Vec::new()),
     };
     let (events, links, external) = links::apply(events, opts.resolver, &anchors, &ctx);
-    let (plain_text, sections) = collect::text(&events, &ctx);
+    let (plain_text, sections) = collect::text(&events, &ctx, source.len());
     let (events, has_code) = code::highlight(events);
 
     let mut html = String::with_capacity(body.len() * 3 / 2);
