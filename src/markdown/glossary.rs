@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
@@ -218,22 +218,35 @@ impl Glossary {
 /// instructions per byte of prose, and prose is what the glossary reads most.
 fn occurrences(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, usize) -> bool) {
     let mut sid = dfa.start_state(Anchored::No).expect("an unanchored DFA has an unanchored start state");
-    for (at, &byte) in text.iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, byte);
-        if !dfa.is_special(sid) {
-            continue;
-        }
+    let mut at = 0;
+    while let Some((end, special)) = next_special(dfa, sid, text, at) {
+        (at, sid) = (end, special);
         if dfa.is_dead(sid) {
             return;
         }
         for i in 0..dfa.match_len(sid) {
             let pattern = dfa.match_pattern(sid, i);
             let len = dfa.pattern_len(pattern);
-            if !found(at + 1 - len, at + 1, pattern.as_usize()) {
+            if !found(end - len, end, pattern.as_usize()) {
                 return;
             }
         }
     }
+}
+
+/// Walks `dfa` from state `sid` over `text[at..]` to the next special state (a match, or
+/// the dead state): where it enters it (just after the byte that leads there), and the
+/// state. Out of line, so that its loop, which every byte of prose goes through, has the
+/// registers to itself (inlined into [`Pass::flush`] it kept its state on the stack).
+#[inline(never)]
+fn next_special(dfa: &DFA, mut sid: StateID, text: &[u8], at: usize) -> Option<(usize, StateID)> {
+    for (i, &byte) in text[at..].iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, byte);
+        if dfa.is_special(sid) {
+            return Some((at + i + 1, sid));
+        }
+    }
+    None
 }
 
 /// What makes [`Folded::new`] change a text: whitespace other than a single
