@@ -35,9 +35,20 @@ pub(super) fn around_links(events: &[Spanned<'_>]) -> HashMap<usize, String> {
     let mut pending: Vec<(usize, usize, Option<usize>)> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut in_image = 0usize;
-    for (event, range) in events {
+    // Most blocks have no link: their text is gathered only once a link shows up in them,
+    // from the event after the block's start (`block_from`) on, rather than for every block.
+    let mut block_from = 0;
+    let mut gathering = false;
+    for (k, (event, range)) in events.iter().enumerate() {
         match event {
             Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                if !gathering {
+                    gathering = true;
+                    // (No link or image, nor block start or end, since `block_from`.)
+                    for (event, _) in &events[block_from..k] {
+                        gather(event, &mut block, in_image);
+                    }
+                }
                 open.push(pending.len());
                 pending.push((range.start, block.len(), None));
                 if matches!(tag, Tag::Image { .. }) {
@@ -52,17 +63,33 @@ pub(super) fn around_links(events: &[Spanned<'_>]) -> HashMap<usize, String> {
                     in_image = in_image.saturating_sub(1);
                 }
             }
-            Event::Start(tag) if !is_inline(tag) => flush(&mut block, &mut pending, &mut out),
-            Event::End(tag) if !is_inline_end(tag) => flush(&mut block, &mut pending, &mut out),
-            _ if in_image > 0 => {}
-            Event::Text(t) | Event::Code(t) => block.push_str(t),
-            Event::SoftBreak => block.push('\n'),
-            Event::HardBreak => block.push(' '),
+            Event::Start(tag) if !is_inline(tag) => {
+                flush(&mut block, &mut pending, &mut out);
+                (block_from, gathering) = (k + 1, false);
+            }
+            Event::End(tag) if !is_inline_end(tag) => {
+                flush(&mut block, &mut pending, &mut out);
+                (block_from, gathering) = (k + 1, false);
+            }
+            _ if gathering => gather(event, &mut block, in_image),
             _ => {}
         }
     }
     flush(&mut block, &mut pending, &mut out);
     out
+}
+
+/// Adds what a text event of a block says to the block's text (nothing inside an image).
+fn gather(event: &Event<'_>, block: &mut String, in_image: usize) {
+    if in_image > 0 {
+        return;
+    }
+    match event {
+        Event::Text(t) | Event::Code(t) => block.push_str(t),
+        Event::SoftBreak => block.push('\n'),
+        Event::HardBreak => block.push(' '),
+        _ => {}
+    }
 }
 
 fn is_inline(tag: &Tag<'_>) -> bool {
