@@ -239,11 +239,13 @@ pub(super) fn resolve<'a>(events: Vec<Spanned<'a>>, src: &str) -> Vec<Spanned<'a
     }
     let len = events.len();
     // The Text events with marks are split into pieces; the rest stay as they are.
-    let mut pieces = Vec::new();
+    // (Sized for a page's worth, so that they do not grow a push at a time.)
+    let mut pieces = Vec::with_capacity(64);
     // (event index, its pieces in `pieces`), in order.
-    let mut split: Vec<(usize, usize)> = Vec::new();
-    let mut runs: Vec<Run> = Vec::new();
-    let mut containers = vec![0usize];
+    let mut split: Vec<(usize, usize)> = Vec::with_capacity(32);
+    let mut runs: Vec<Run> = Vec::with_capacity(32);
+    let mut containers = Vec::with_capacity(16);
+    containers.push(0usize);
     let mut next_container = 1;
     for (k, (event, range)) in events.iter().enumerate() {
         match event {
