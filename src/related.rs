@@ -133,8 +133,14 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
                 })
                 .filter(|r| r.score > 0.0)
                 .collect();
-            scored.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-            scored.truncate(k);
+            // Best first; no two differ in nothing (the article numbers do), so selecting the
+            // best `k` before sorting gives the list a full sort would.
+            let order = |a: &Related, b: &Related| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+            if scored.len() > k {
+                scored.select_nth_unstable_by(k - 1, order);
+                scored.truncate(k);
+            }
+            scored.sort_unstable_by(order);
             scored
         })
         .collect()
@@ -370,8 +376,11 @@ impl Postings {
 
 /// Tags or topic themes: which articles carry which, and what sharing one is worth.
 struct Labels {
-    /// Per article: its labels as dense ids, ascending, each once.
-    of_doc: Vec<Vec<u32>>,
+    /// Article `d`'s labels as dense ids, ascending, each once, are `labels[starts[d]..starts[d
+    /// + 1]]`: all articles' in one array, small enough to stay in cache while scoring reads
+    /// them for candidates all over the collection (a `Vec` per article scattered them).
+    starts: Vec<usize>,
+    labels: Vec<u32>,
     /// Per label: the articles carrying it, ascending.
     carriers: Vec<Vec<u32>>,
     /// Per label: what sharing it adds to a score.
@@ -383,34 +392,42 @@ impl Labels {
     fn new<'a>(lists: impl Iterator<Item = &'a [usize]>, weight: impl Fn(usize) -> f32) -> Labels {
         let mut ids: FastMap<usize, u32> = FastMap::default();
         let mut carriers: Vec<Vec<u32>> = Vec::new();
-        let of_doc = lists
-            .enumerate()
-            .map(|(doc, list)| {
-                let mut mine: Vec<u32> = list
-                    .iter()
-                    .map(|label| {
-                        *ids.entry(*label).or_insert_with(|| {
-                            carriers.push(Vec::new());
-                            (carriers.len() - 1) as u32
-                        })
-                    })
-                    .collect();
-                mine.sort_unstable();
-                mine.dedup();
-                for &label in &mine {
-                    carriers[label as usize].push(doc as u32);
+        let (mut starts, mut labels) = (vec![0], Vec::new());
+        for (doc, list) in lists.enumerate() {
+            let first = labels.len();
+            labels.extend(list.iter().map(|label| {
+                *ids.entry(*label).or_insert_with(|| {
+                    carriers.push(Vec::new());
+                    (carriers.len() - 1) as u32
+                })
+            }));
+            labels[first..].sort_unstable();
+            let mut kept = first;
+            for at in first..labels.len() {
+                if at == first || labels[at] != labels[kept - 1] {
+                    labels[kept] = labels[at];
+                    kept += 1;
                 }
-                mine
-            })
-            .collect();
+            }
+            labels.truncate(kept);
+            for &label in &labels[first..] {
+                carriers[label as usize].push(doc as u32);
+            }
+            starts.push(labels.len());
+        }
         let weight = carriers.iter().map(|docs| weight(docs.len())).collect();
-        Labels { of_doc, carriers, weight }
+        Labels { starts, labels, carriers, weight }
+    }
+
+    /// Article `d`'s labels, ascending.
+    fn of_doc(&self, d: usize) -> &[u32] {
+        &self.labels[self.starts[d]..self.starts[d + 1]]
     }
 
     /// Writes the weights of article `d`'s labels into `dense` (indexed by label), or zeros
     /// them again when `set` is false.
     fn spread(&self, d: usize, dense: &mut [f32], set: bool) {
-        for &label in &self.of_doc[d] {
+        for &label in self.of_doc(d) {
             dense[label as usize] = if set { self.weight[label as usize] } else { 0.0 };
         }
     }
@@ -419,7 +436,7 @@ impl Labels {
     /// into `dense`: the same sum in the same order.
     fn shared_with(&self, e: usize, dense: &[f32]) -> f32 {
         let mut sum = 0.0;
-        for &label in &self.of_doc[e] {
+        for &label in self.of_doc(e) {
             let weight = dense[label as usize];
             if weight != 0.0 {
                 sum += weight;
@@ -431,7 +448,7 @@ impl Labels {
     /// What the labels articles `a` and `b` share add to their score.
     #[cfg(test)]
     fn shared(&self, a: usize, b: usize) -> f32 {
-        let (mut a, mut b) = (self.of_doc[a].iter().peekable(), self.of_doc[b].iter().peekable());
+        let (mut a, mut b) = (self.of_doc(a).iter().peekable(), self.of_doc(b).iter().peekable());
         let mut sum = 0.0;
         while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
             match x.cmp(&y) {
@@ -452,20 +469,19 @@ impl Labels {
     }
 }
 
-/// Σ `dense[t] × w` over the (term `t`, weight `w`) of `vector`, summed in order.
-fn dot(dense: &[f32], vector: &[(u32, f32)]) -> f32 {
-    let mut sum = 0.0f32;
+/// `sum` plus `dense[t] × w` for each (term `t`, weight `w`) of `vector`, added in order.
+fn dot(mut sum: f32, dense: &[f32], vector: &[(u32, f32)]) -> f32 {
     for &(term, weight) in vector {
         sum += dense[term as usize] * weight;
     }
     sum
 }
 
-/// [`dot`] of four vectors at once: four independent sums interleaved, so each addition need
-/// not wait for the one before it; every sum still adds its own products in its own order.
-fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4]) -> [f32; 4] {
+/// [`dot`] of four vectors of one length at once: four independent sums interleaved, so each
+/// addition need not wait for the one before it; every sum still adds its own products in its
+/// own order.
+fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4], mut sums: [f32; 4]) -> [f32; 4] {
     let [a, b, c, d] = vectors;
-    let mut sums = [0.0f32; 4];
     for (at, (((x, y), z), w)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
         if at % PREFETCH_EVERY == 0 {
             for vector in vectors {
@@ -473,12 +489,6 @@ fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4]) -> [f32; 4] {
             }
         }
         for (sum, &(term, weight)) in sums.iter_mut().zip([x, y, z, w]) {
-            *sum += dense[term as usize] * weight;
-        }
-    }
-    let common = a.len().min(b.len()).min(c.len()).min(d.len());
-    for (sum, vector) in sums.iter_mut().zip(vectors) {
-        for &(term, weight) in &vector[common..] {
             *sum += dense[term as usize] * weight;
         }
     }
@@ -516,6 +526,8 @@ struct Scratch {
     /// Per tag and per theme: its weight if the current article carries it, else 0.
     tags: Vec<f32>,
     themes: Vec<f32>,
+    /// The positions of the candidates [`Scratch::score`] scores.
+    todo: Vec<usize>,
 }
 
 impl Scratch {
@@ -529,6 +541,7 @@ impl Scratch {
             dense: vec![0.0; model.vocabulary],
             tags: vec![0.0; model.tags.weight.len()],
             themes: vec![0.0; model.themes.weight.len()],
+            todo: Vec::new(),
         }
     }
 
@@ -557,26 +570,58 @@ impl Scratch {
         model.tags.spread(d, &mut self.tags, true);
         model.themes.spread(d, &mut self.themes, true);
         let mut scores = vec![f32::NAN; candidates.len()];
-        let todo: Vec<usize> = (0..candidates.len()).filter(|&i| wanted(i)).collect();
-        let mut groups = todo.chunks_exact(4);
-        for (g, group) in (&mut groups).enumerate() {
-            // The start of the next group's vectors, while this group is scored.
-            for &i in todo.get(4 * (g + 1)..4 * (g + 2)).unwrap_or_default() {
-                let next = model.vectors[candidates[i] as usize].as_ptr();
-                for line in 0..PREFETCH_AHEAD / PREFETCH_EVERY {
-                    prefetch(next.wrapping_add(line * PREFETCH_EVERY));
+        let mut todo = std::mem::take(&mut self.todo);
+        todo.clear();
+        todo.extend((0..candidates.len()).filter(|&i| wanted(i)));
+        let vector_of = |i: usize| model.vectors[candidates[i] as usize].as_slice();
+        // Four lanes, each summing one candidate's vector: (its position, the entries still to
+        // add, the sum so far); a lane whose vector ends takes the next candidate, so the four
+        // sums stay independent to the last few candidates instead of each group of four
+        // ending on three serial tails (vectors differ in length). Every sum still adds its
+        // own products in its own order.
+        type Lane<'a> = (usize, &'a [(u32, f32)], f32);
+        const IDLE: usize = usize::MAX;
+        let mut lanes: [Lane<'_>; 4] = [(IDLE, &[], 0.0); 4];
+        let mut next = 0;
+        loop {
+            let mut busy = 0;
+            for lane in &mut lanes {
+                while lane.1.is_empty() {
+                    if lane.0 != IDLE {
+                        scores[lane.0] = self.finish(model, candidates[lane.0] as usize, lane.2);
+                        lane.0 = IDLE;
+                    }
+                    let Some(&i) = todo.get(next) else { break };
+                    // The start of the vector four candidates on, while these are scored.
+                    if let Some(&ahead) = todo.get(next + 4) {
+                        let ahead = vector_of(ahead).as_ptr();
+                        for line in 0..PREFETCH_AHEAD / PREFETCH_EVERY {
+                            prefetch(ahead.wrapping_add(line * PREFETCH_EVERY));
+                        }
+                    }
+                    next += 1;
+                    *lane = (i, vector_of(i), 0.0);
                 }
+                busy += usize::from(lane.0 != IDLE);
             }
-            let lists = [0, 1, 2, 3].map(|j| model.vectors[candidates[group[j]] as usize].as_slice());
-            let texts = dot4(&self.dense, lists);
-            for (j, &i) in group.iter().enumerate() {
-                scores[i] = self.finish(model, candidates[i] as usize, texts[j]);
+            if busy < 4 {
+                break;
+            }
+            // Until the shortest of the four ends.
+            let steps = lanes.iter().map(|lane| lane.1.len()).min().unwrap_or(0);
+            let sums = dot4(&self.dense, lanes.map(|lane| &lane.1[..steps]), lanes.map(|lane| lane.2));
+            for (lane, sum) in lanes.iter_mut().zip(sums) {
+                lane.1 = &lane.1[steps..];
+                lane.2 = sum;
             }
         }
-        for &i in groups.remainder() {
-            let text = dot(&self.dense, &model.vectors[candidates[i] as usize]);
-            scores[i] = self.finish(model, candidates[i] as usize, text);
+        for (i, rest, sum) in lanes {
+            if i != IDLE {
+                let text = dot(sum, &self.dense, rest);
+                scores[i] = self.finish(model, candidates[i] as usize, text);
+            }
         }
+        self.todo = todo;
         for &(term, _) in vector {
             self.dense[term as usize] = 0.0;
         }
@@ -610,7 +655,7 @@ impl Scratch {
             }
         }
         for labels in [&model.tags, &model.themes] {
-            for &label in &labels.of_doc[d] {
+            for &label in labels.of_doc(d) {
                 let carriers = &labels.carriers[label as usize];
                 if carriers.len() <= model.cap {
                     for &other in carriers {

@@ -296,6 +296,24 @@ fn small_collections_are_compared_pair_by_pair() {
 }
 
 #[test]
+fn articles_of_very_different_lengths_score_as_comparing_every_pair_does() {
+    // Scoring sums four candidates at once and starts the next one as soon as one ends: empty,
+    // short and long articles mixed must still get exactly the scores of the slow way.
+    let corpus = Corpus::generate(MIN_EXACT_CANDIDATES + 1, 200, 13);
+    let mut docs = corpus.docs();
+    for (i, doc) in docs.iter_mut().enumerate() {
+        let chars = [0, 2, 30, 150, usize::MAX][i * 7 % 5];
+        doc.text = &doc.text[..doc.text.char_indices().nth(chars).map_or(doc.text.len(), |(at, _)| at)];
+        if chars == 0 {
+            *doc = Doc::default();
+        }
+    }
+    let fast = related(&docs, 6);
+    assert_eq!(fast, brute_force(&docs, 6));
+    assert!(fast.iter().step_by(5).all(Vec::is_empty), "an empty article relates to nothing");
+}
+
+#[test]
 fn larger_collections_find_nearly_what_comparing_every_pair_finds() {
     let corpus = Corpus::generate(400, 60, 11);
     let docs = corpus.docs();
