@@ -39,12 +39,15 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 
 /// A relative output path made of normal components only.
 pub fn safe_relative(path: &str) -> Option<PathBuf> {
+    is_safe_relative(path).then(|| PathBuf::from(path))
+}
+
+/// [`safe_relative`] without making the path.
+fn is_safe_relative(path: &str) -> bool {
     if path.is_empty() || path.contains('\\') || path.contains('\0') {
-        return None;
+        return false;
     }
-    let candidate = Path::new(path);
-    let normal = candidate.components().all(|c| matches!(c, Component::Normal(_)));
-    normal.then(|| candidate.to_path_buf())
+    Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// The staging folder for an output folder: `.public.themata-staging` beside `public`.
@@ -58,6 +61,12 @@ fn sibling(output: &Path, suffix: &str) -> PathBuf {
 pub trait Sink: Sync {
     /// Take one finished file. A second file at the same path is an error.
     fn put(&self, file: OutputFile) -> Result<(), WriteError>;
+
+    /// Take one finished file whose bytes the caller keeps (a render thread's buffer): a sink
+    /// that writes them out needs no copy of its own.
+    fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), WriteError> {
+        self.put(OutputFile { path, bytes: bytes.into() })
+    }
 }
 
 /// Paths already taken, so that two outputs never silently replace each other.
@@ -66,7 +75,7 @@ struct Taken(Mutex<HashSet<String>>);
 
 impl Taken {
     fn take(&self, path: &str) -> Result<(), WriteError> {
-        if safe_relative(path).is_none() {
+        if !is_safe_relative(path) {
             return Err(WriteError::UnsafePath(path.to_string()));
         }
         if !self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string()) {
@@ -108,6 +117,10 @@ pub struct Discard(Taken);
 impl Sink for Discard {
     fn put(&self, file: OutputFile) -> Result<(), WriteError> {
         self.0.take(&file.path)
+    }
+
+    fn put_bytes(&self, path: String, _: &[u8]) -> Result<(), WriteError> {
+        self.0.take(&path)
     }
 }
 
@@ -219,8 +232,12 @@ impl Staging {
 
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> Result<(), WriteError> {
-        self.taken.take(&file.path)?;
-        self.place(Path::new(&file.path), &file.bytes)
+        self.put_bytes(file.path, &file.bytes)
+    }
+
+    fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), WriteError> {
+        self.taken.take(&path)?;
+        self.place(Path::new(&path), bytes)
     }
 }
 

@@ -89,14 +89,38 @@ struct Shared {
 
 impl Shared {
     fn new<T: Serialize + ?Sized>(view: &T, hashing: bool) -> Shared {
+        Shared { value: tera::Value::from_serializable(view), hash: Shared::hash_of(view, hashing) }
+    }
+
+    /// What the render cache compares for `view` (0 without `hashing`).
+    fn hash_of<T: Serialize + ?Sized>(view: &T, hashing: bool) -> u64 {
+        if !hashing {
+            return 0;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let _ = serde_json::to_writer(HashWriter(&mut h), view);
+        std::hash::Hasher::finish(&h)
+    }
+
+    /// `view` with `field` in its field `key`, which `slot` gives (None until then, and left out
+    /// of the serialized view while it is): the same value and hash as
+    /// `Shared::new(&view).with(key, field)`, but serialized in one pass.
+    fn attached<T: Serialize>(
+        mut view: T,
+        key: &'static str,
+        field: &Shared,
+        hashing: bool,
+        slot: impl FnOnce(&mut T) -> &mut Option<tera::Value>,
+    ) -> Shared {
         let hash = if hashing {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            let _ = serde_json::to_writer(HashWriter(&mut h), view);
+            std::hash::Hash::hash(&(Shared::hash_of(&view, true), key, field.hash), &mut h);
             std::hash::Hasher::finish(&h)
         } else {
             0
         };
-        Shared { value: tera::Value::from_serializable(view), hash }
+        *slot(&mut view) = Some(field.value.clone());
+        Shared { value: tera::Value::from_serializable(&view), hash }
     }
 
     /// A list of shared values as one value.
@@ -113,12 +137,75 @@ impl Shared {
 
     /// This value (a map) with one more field.
     fn with(&self, key: &'static str, field: &Shared) -> Shared {
-        let mut map = self.value.clone().into_map().unwrap_or_default();
-        map.insert(key.into(), field.value.clone());
+        let value = Fields { base: self.value.as_map(), own: &[(key, &field.value)] }.value();
         let mut h = std::collections::hash_map::DefaultHasher::new();
         std::hash::Hash::hash(&(self.hash, key, field.hash), &mut h);
-        Shared { value: tera::Value::from(map), hash: std::hash::Hasher::finish(&h) }
+        Shared { value, hash: std::hash::Hasher::finish(&h) }
     }
+}
+
+/// A template map made of the fields of another (`base`, shared with other pages) and fields of
+/// its own, which replace the base's fields of the same name. Serialized into a tera value, each
+/// field is inserted once and each shared value only cloned: tera's `Value::from(map)` would
+/// hash every key again into a new map, and a shared map must first be copied to be changed.
+struct Fields<'v> {
+    base: Option<&'v tera::value::Map>,
+    own: &'v [(&'static str, &'v tera::Value)],
+}
+
+impl Fields<'_> {
+    fn value(&self) -> tera::Value {
+        tera::Value::from_serializable(self)
+    }
+}
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let base = self.base.into_iter().flatten();
+        let mut map = serializer.serialize_struct("Fields", self.base.map_or(0, |b| b.len()) + self.own.len())?;
+        for (key, value) in base {
+            // The base maps are serialized views: their keys are field names, `'static`
+            // (`page_views_built_from_entries_equal_the_serialized_page_views` checks that none
+            // is lost).
+            let tera::value::Key::Str(name) = key else {
+                debug_assert!(false, "a template map key that is not a field name: {key}");
+                continue;
+            };
+            if !self.own.iter().any(|(own, _)| own == name) {
+                map.serialize_field(name, value)?;
+            }
+        }
+        for (name, value) in self.own {
+            map.serialize_field(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// A field of a view: built for this view, or a template value shared with other views.
+enum Part<T> {
+    Own(T),
+    Shared(tera::Value),
+}
+
+impl<T: Serialize> Serialize for Part<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Part::Own(own) => own.serialize(serializer),
+            Part::Shared(value) => value.serialize(serializer),
+        }
+    }
+}
+
+/// The fields of a page's listing entry that are values shared with other views: its terms'
+/// links and its neighbours' and section's links.
+struct SharedLinks {
+    tags: tera::Value,
+    taxonomies: tera::Value,
+    lower: tera::Value,
+    higher: tera::Value,
+    section: tera::Value,
 }
 
 /// Rendered pages kept between builds: (template, context hash) → HTML. Valid as long as the
@@ -131,6 +218,12 @@ struct RenderCache {
 }
 
 type CachedHtml = (std::sync::Arc<[u8]>, u64);
+
+/// A rendered page: in the render thread's buffer, or kept by the render cache.
+enum Rendered<'a> {
+    Buffer(&'a [u8]),
+    Kept(std::sync::Arc<[u8]>),
+}
 
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {
@@ -235,43 +328,64 @@ impl Templates {
         })
     }
 
-    /// Render `name` with `context`, or return what the same template made of the same context
-    /// in an earlier build.
-    fn render(&self, name: &str, context: &Ctx, for_page: &str) -> Result<std::sync::Arc<[u8]>, Diagnostic> {
+    /// Render `name` with `context` and hand the HTML to `out`, or hand it what the same template
+    /// made of the same context in an earlier build.
+    fn render<R>(
+        &self,
+        name: &str,
+        context: &Ctx,
+        for_page: &str,
+        out: impl FnOnce(Rendered) -> Result<R, Diagnostic>,
+    ) -> Result<R, Diagnostic> {
         use std::sync::atomic::Ordering;
-        // Into bytes: tera's `render` would check again that its own output is UTF-8.
-        let render = || {
-            thread_local! {
-                // Each render thread renders into one buffer that keeps its size, so a page
-                // costs one copy into its shared bytes rather than a vector grown by doubling.
-                static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
-            }
-            BUFFER.with_borrow_mut(|html| {
-                html.clear();
-                self.tera
-                    .render_to(name, &context.tera, &mut *html)
-                    .map_err(|e| template_error(&e, &self.files, Some(for_page)))?;
-                let bytes = std::sync::Arc::<[u8]>::from(html.as_slice());
-                if html.capacity() > 1 << 20 {
-                    // Not kept at the size of an exceptional page (the graph page's drawing).
-                    *html = Vec::with_capacity(64 * 1024);
-                }
-                Ok::<_, Diagnostic>(bytes)
-            })
+        let Some(hash) = context.key() else {
+            // Nothing is kept: the page goes to `out` straight from the render buffer, with no
+            // copy of its own (a whole page for each of the site's tens of thousands).
+            return self.render_into(name, context, for_page, |html| out(Rendered::Buffer(html)));
         };
-        let Some(hash) = context.key() else { return render() };
         let generation = self.cache.generation.load(Ordering::Relaxed);
         let key = (name.to_string(), hash);
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((html, used)) = entries.get_mut(&key) {
             *used = generation;
-            return Ok(html.clone());
+            let html = html.clone();
+            drop(entries);
+            return out(Rendered::Kept(html));
         }
         drop(entries);
-        let html = render()?;
+        let html = self.render_into(name, context, for_page, |html| Ok(std::sync::Arc::<[u8]>::from(html)))?;
         let mut entries = self.cache.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.insert(key, (html.clone(), generation));
-        Ok(html)
+        drop(entries);
+        out(Rendered::Kept(html))
+    }
+
+    /// Render `name` with `context` into this thread's render buffer and hand the bytes to `out`.
+    fn render_into<R>(
+        &self,
+        name: &str,
+        context: &Ctx,
+        for_page: &str,
+        out: impl FnOnce(&[u8]) -> Result<R, Diagnostic>,
+    ) -> Result<R, Diagnostic> {
+        thread_local! {
+            // Each render thread renders into one buffer that keeps its size, rather than a
+            // vector grown by doubling for every page.
+            static BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+        }
+        BUFFER.with_borrow_mut(|html| {
+            html.clear();
+            // Into bytes: tera's `render` would check again that its own output is UTF-8.
+            self.tera
+                .render_to(name, &context.tera, &mut *html)
+                .map_err(|e| template_error(&e, &self.files, Some(for_page)))?;
+            let result = out(html);
+            if html.capacity() > 1 << 20 {
+                // Not kept at the size of an exceptional page (the graph page's drawing).
+                *html = Vec::with_capacity(64 * 1024);
+            }
+            result
+        })
     }
 
     /// Keep rendered pages from now on, for builds that reuse these templates.
@@ -382,15 +496,15 @@ struct PageView<'a> {
     word_count: usize,
     reading_time: u32,
     toc: Vec<TocView<'a>>,
-    tags: Vec<TermLink<'a>>,
-    taxonomies: BTreeMap<&'a str, Vec<TermLink<'a>>>,
+    tags: Part<Vec<TermLink<'a>>>,
+    taxonomies: Part<BTreeMap<&'a str, Vec<TermLink<'a>>>>,
     authors: Vec<AuthorView<'a>>,
     category: Option<&'a str>,
     source: Option<SourceView<'a>>,
     extra: &'a serde_json::Value,
-    lower: Option<Link<'a>>,
-    higher: Option<Link<'a>>,
-    section: Option<Link<'a>>,
+    lower: Part<Option<Link<'a>>>,
+    higher: Part<Option<Link<'a>>>,
+    section: Part<Option<Link<'a>>>,
     /// Topic themes this page belongs to, with the section behind each.
     themes: Vec<PageTopicView<'a>>,
     /// Pages linking here (only on the page's own template).
@@ -479,6 +593,9 @@ struct TopicMemberView<'a> {
     score: f64,
     snippet: &'a str,
     declared: bool,
+    /// The member's listing entry (see [`Shared::attached`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<tera::Value>,
 }
 
 #[derive(Serialize)]
@@ -493,6 +610,9 @@ struct TopicView<'a> {
     listed: usize,
     /// The search page filtered to this theme, where every member can be found.
     search_url: String,
+    /// The members on this pager page (see [`Shared::attached`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    articles: Option<tera::Value>,
 }
 
 #[derive(Serialize)]
@@ -522,6 +642,9 @@ struct SectionView<'a> {
     subsections: Vec<SubsectionView<'a>>,
     page_count: usize,
     extra: &'a serde_json::Value,
+    /// The listing entries of its pages (see [`Shared::attached`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<tera::Value>,
 }
 
 /// One page of a listing; templates also get `pages`, the listing entries on it.
@@ -534,6 +657,9 @@ struct Paginator {
     last: String,
     previous: Option<String>,
     next: Option<String>,
+    /// The listing entries on this pager page (see [`Shared::attached`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<tera::Value>,
 }
 
 #[derive(Serialize)]
@@ -567,6 +693,8 @@ struct Views<'a> {
     links: Vec<Shared>,
     /// The variables every template gets, but `current_url` and `current_path`.
     globals: (tera::Context, u64),
+    /// Tells these views from others, for the render threads' own copies of `globals`.
+    id: u64,
 }
 
 impl<'a> Views<'a> {
@@ -582,6 +710,10 @@ impl<'a> Views<'a> {
             entries: Vec::new(),
             links: Vec::new(),
             globals: Default::default(),
+            id: {
+                static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         views.globals = views.site_globals();
         views
@@ -614,24 +746,28 @@ impl<'a> Views<'a> {
                 if page.is_section() {
                     return None;
                 }
-                let mut map = tera::Value::from_serializable(&self.page_view(n, false, false)).into_map()?;
                 let mut taxonomies = BTreeMap::new();
+                let mut tags = tera::Value::from(Vec::<tera::Value>::new());
                 for (t, taxonomy) in self.site.taxonomies.iter().enumerate() {
                     let Some(numbers) = page.terms.get(taxonomy.name()).filter(|list| !list.is_empty()) else {
                         continue;
                     };
                     let list = tera::Value::from(numbers.iter().map(|&i| terms[t][i].clone()).collect::<Vec<_>>());
                     if taxonomy.name() == "tags" {
-                        map.insert("tags".into(), list.clone());
+                        tags = list.clone();
                     }
                     taxonomies.insert(taxonomy.name().to_string(), list);
                 }
-                map.insert("taxonomies".into(), tera::Value::from(taxonomies));
-                map.insert("lower".into(), link(page.lower));
-                map.insert("higher".into(), link(page.higher));
-                map.insert("section".into(), link(page.parent));
+                let shared = SharedLinks {
+                    tags,
+                    taxonomies: tera::Value::from(taxonomies),
+                    lower: link(page.lower),
+                    higher: link(page.higher),
+                    section: link(page.parent),
+                };
+                let value = tera::Value::from_serializable(&self.page_view(n, false, Some(shared)));
                 let hash = if self.hashing { Shared::new(&self.page(n, false), true).hash } else { 0 };
-                Some(Shared { value: tera::Value::from(map), hash })
+                Some(Shared { value, hash })
             })
             .collect();
         self
@@ -651,8 +787,15 @@ impl<'a> Views<'a> {
         Shared::list(entries.iter())
     }
 
+    /// [`Config::url`], made of its pieces: views make tens of thousands of URLs, and `format!`
+    /// costs several times what the copy does.
     fn url(&self, site_path: &str) -> String {
-        self.config.url(site_path)
+        concat(&[&self.config.base_url, site_path])
+    }
+
+    /// [`Config::served_path`], made of its pieces like [`Views::url`].
+    fn served_path(&self, site_path: &str) -> String {
+        concat(&[&self.config.base_path, site_path])
     }
 
     fn link(&self, number: usize) -> Link<'a> {
@@ -661,7 +804,7 @@ impl<'a> Views<'a> {
     }
 
     fn term_path(taxonomy: &Taxonomy, term: &Term) -> String {
-        format!("/{}/{}/", taxonomy.name(), term.slug)
+        concat(&["/", taxonomy.name(), "/", &term.slug, "/"])
     }
 
     fn terms_of(&self, page: &'a Page, taxonomy: &'a Taxonomy) -> Vec<TermLink<'a>> {
@@ -691,14 +834,14 @@ impl<'a> Views<'a> {
                 level: e.level,
                 id: &e.id,
                 title: &e.title,
-                permalink: format!("{url}#{}", e.id),
+                permalink: concat(&[url, "#", &e.id]),
                 children: self.toc(url, &e.children),
             })
             .collect()
     }
 
     fn page(&self, number: usize, with_content: bool) -> PageView<'a> {
-        self.page_view(number, with_content, true)
+        self.page_view(number, with_content, None)
     }
 
     /// The link of page `n`.
@@ -727,11 +870,11 @@ impl<'a> Views<'a> {
             std::hash::Hash::hash(&entry.hash, &mut h);
             h
         });
-        let mut map = entry.value.into_map().unwrap_or_default();
+        let mut own: Vec<(&'static str, tera::Value)> = Vec::with_capacity(7);
         // Each field goes into the render cache's hash as it goes into the map, so that no
         // field the page shows can be left out of it.
         let mut put = |key: &'static str, field: Shared| {
-            map.insert(key.into(), field.value);
+            own.push((key, field.value));
             if let Some(h) = &mut hash {
                 std::hash::Hash::hash(&(key, field.hash), h);
             }
@@ -749,12 +892,15 @@ impl<'a> Views<'a> {
         put("mentioned_in", self.links_of(page.mentioned_in.iter().take(MENTIONS_SHOWN).copied()));
         put("related", self.links_of(page.related.iter().copied()));
         put("json_ld", Shared::new(self.json_ld(page, &url).as_str(), self.hashing));
-        Shared { value: tera::Value::from(map), hash: hash.map_or(0, |h| std::hash::Hasher::finish(&h)) }
+        let own: Vec<(&'static str, &tera::Value)> = own.iter().map(|(key, value)| (*key, value)).collect();
+        let value = Fields { base: entry.value.as_map(), own: &own }.value();
+        Shared { value, hash: hash.map_or(0, |h| std::hash::Hasher::finish(&h)) }
     }
 
-    /// [`Views::page`]; without `links`, `tags`, `taxonomies`, `lower`, `higher` and `section`
-    /// are left empty for [`Views::with_entries`] to fill with shared values.
-    fn page_view(&self, number: usize, with_content: bool, links: bool) -> PageView<'a> {
+    /// [`Views::page`]; with `shared`, `tags`, `taxonomies`, `lower`, `higher` and `section`
+    /// are those values, shared with other views, rather than built and serialized again.
+    fn page_view(&self, number: usize, with_content: bool, shared: Option<SharedLinks>) -> PageView<'a> {
+        let links = shared.is_none();
         let page = &self.site.pages[number];
         let meta = &page.source.meta;
         let mut taxonomies = BTreeMap::new();
@@ -780,6 +926,17 @@ impl<'a> Views<'a> {
                 taxonomies.insert(taxonomy.name(), terms);
             }
         }
+        let link = |n: Option<usize>| Part::Own(n.map(|n| self.link(n)));
+        let (tags, taxonomies, lower, higher, section) = match shared {
+            Some(shared) => (
+                Part::Shared(shared.tags),
+                Part::Shared(shared.taxonomies),
+                Part::Shared(shared.lower),
+                Part::Shared(shared.higher),
+                Part::Shared(shared.section),
+            ),
+            None => (Part::Own(tags), Part::Own(taxonomies), link(page.lower), link(page.higher), link(page.parent)),
+        };
         let slug = page.path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
         PageView {
             title: &meta.title,
@@ -787,7 +944,7 @@ impl<'a> Views<'a> {
             summary: &page.summary,
             content: with_content.then_some(page.rendered.html.as_str()),
             permalink: self.url(&page.path),
-            path: self.config.served_path(&page.path),
+            path: self.served_path(&page.path),
             slug,
             date: meta.date.map(|d| d.ymd()),
             updated: meta.updated.map(|d| d.ymd()),
@@ -808,9 +965,9 @@ impl<'a> Views<'a> {
                 category: s.category.as_deref(),
             }),
             extra: &meta.extra,
-            lower: page.lower.filter(|_| links).map(|n| self.link(n)),
-            higher: page.higher.filter(|_| links).map(|n| self.link(n)),
-            section: page.parent.filter(|_| links).map(|n| self.link(n)),
+            lower,
+            higher,
+            section,
             themes: page
                 .topics
                 .iter()
@@ -894,7 +1051,7 @@ impl<'a> Views<'a> {
         let page = &self.site.pages[number];
         let info = &page.rendered.sections[section];
         let permalink = match &info.id {
-            Some(id) => format!("{}#{id}", self.url(&page.path)),
+            Some(id) => concat(&[&self.config.base_url, &page.path, "#", id]),
             None => self.url(&page.path),
         };
         SectionRef { heading: info.heading.as_deref(), permalink }
@@ -913,6 +1070,7 @@ impl<'a> Views<'a> {
             count: topic.members.len(),
             listed: listed_members(topic),
             search_url: format!("{}?theme={}", self.url("/search/"), crate::index::encode_query_value(&topic.slug)),
+            articles: None,
         };
         let members: Vec<Shared> = topic.members[range]
             .iter()
@@ -923,11 +1081,12 @@ impl<'a> Views<'a> {
                     score: round2(link.score),
                     snippet: &link.snippet,
                     declared: link.declared,
+                    page: None,
                 };
-                Shared::new(&member, self.hashing).with("page", &self.entry(n))
+                Shared::attached(member, "page", &self.entry(n), self.hashing, |m| &mut m.page)
             })
             .collect();
-        Shared::new(&view, self.hashing).with("articles", &Shared::list(members.iter()))
+        Shared::attached(view, "articles", &Shared::list(members.iter()), self.hashing, |v| &mut v.articles)
     }
 
     fn topic_summaries(&self) -> Vec<TopicSummaryView<'a>> {
@@ -956,7 +1115,7 @@ impl<'a> Views<'a> {
             description: meta.description.as_deref().unwrap_or(""),
             content: &page.rendered.html,
             permalink: self.url(&page.path),
-            path: self.config.served_path(&page.path),
+            path: self.served_path(&page.path),
             subsections: page
                 .subsections
                 .iter()
@@ -968,8 +1127,9 @@ impl<'a> Views<'a> {
                 .collect(),
             page_count: page.pages.len(),
             extra: &meta.extra,
+            pages: None,
         };
-        Shared::new(&view, self.hashing).with("pages", &self.entries_of(listed))
+        Shared::attached(view, "pages", &self.entries_of(listed), self.hashing, |v| &mut v.pages)
     }
 
     /// Pager page `i` (from 0) of a listing of `total` items at `base` (a site path: `base`,
@@ -977,27 +1137,52 @@ impl<'a> Views<'a> {
     /// entries of `listed` (empty when the template lists the items itself).
     fn pager(&self, base: &str, total: usize, per_page: usize, i: usize, listed: &[usize]) -> (String, Shared) {
         let count = pager_count(total, per_page);
-        let pager_path = |i: usize| if i == 0 { base.to_string() } else { format!("{base}page/{}/", i + 1) };
+        // `base`, then `base/page/2/` and on, after `prefix` (the base URL, or nothing).
+        let pager_path = |prefix: &str, i: usize| {
+            if i == 0 {
+                return concat(&[prefix, base]);
+            }
+            let mut path = concat(&[prefix, base, "page/"]);
+            let _ = std::fmt::Write::write_fmt(&mut path, format_args!("{}/", i + 1));
+            path
+        };
+        let url = |i: usize| pager_path(&self.config.base_url, i);
         let paginator = Paginator {
             current_index: i + 1,
             number_pagers: count,
             paginate_by: per_page,
-            first: self.url(&pager_path(0)),
-            last: self.url(&pager_path(count - 1)),
-            previous: (i > 0).then(|| self.url(&pager_path(i - 1))),
-            next: (i + 1 < count).then(|| self.url(&pager_path(i + 1))),
+            first: url(0),
+            last: url(count - 1),
+            previous: (i > 0).then(|| url(i - 1)),
+            next: (i + 1 < count).then(|| url(i + 1)),
+            pages: None,
         };
-        (pager_path(i), Shared::new(&paginator, self.hashing).with("pages", &self.entries_of(listed)))
+        let entries = self.entries_of(listed);
+        (pager_path("", i), Shared::attached(paginator, "pages", &entries, self.hashing, |p| &mut p.pages))
     }
 
     /// The context of the page at `current_path`, with the variables every template gets.
     fn globals(&self, current_path: &str) -> Ctx {
-        let mut context = Ctx { tera: self.globals.0.clone(), hash: self.hashing.then(Default::default) };
+        thread_local! {
+            /// This thread's own copy of the variables every page gets, and the views it is of.
+            static GLOBALS: std::cell::RefCell<(u64, tera::Context)> = Default::default();
+        }
+        // Every page reads `config`, `nav` and the rest a few dozen times, and tera counts each
+        // read on the value's reference count: with one copy for all threads, every read would
+        // pull the count's cache line from the other core. Each thread reads its own copy.
+        let globals = GLOBALS.with_borrow_mut(|(id, globals)| {
+            if *id != self.id {
+                *globals = self.site_globals().0;
+                *id = self.id;
+            }
+            globals.clone()
+        });
+        let mut context = Ctx { tera: globals, hash: self.hashing.then(Default::default) };
         if let Some(h) = &mut context.hash {
             std::hash::Hash::hash(&self.globals.1, h);
         }
         context.insert("current_url", &self.url(current_path));
-        context.insert("current_path", &self.config.served_path(current_path));
+        context.insert("current_path", &self.served_path(current_path));
         context
     }
 
@@ -1200,9 +1385,16 @@ enum Job {
     NotFound,
 }
 
+/// The pieces one after the other, in one allocation.
+fn concat(pieces: &[&str]) -> String {
+    let mut joined = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    pieces.iter().for_each(|piece| joined.push_str(piece));
+    joined
+}
+
 /// The output file for a site path: `/a/b/` -> `a/b/index.html`.
 pub fn file_for(site_path: &str) -> String {
-    format!("{}index.html", site_path.trim_start_matches('/'))
+    concat(&[site_path.trim_start_matches('/'), "index.html"])
 }
 
 /// Tera's autoescape: the same five escapes (`&`, `<`, `>`, `"`, `'`), written a run of plain
@@ -1257,15 +1449,28 @@ fn first_to_escape(bytes: &[u8]) -> Option<usize> {
     rest.iter().position(needs_escape).map(|i| bytes.len() - rest.len() + i)
 }
 
+// Never inlined: profiles of the stage (`callgrind --toggle-collect='*render_job*'`) count
+// what runs under it on every render thread.
+#[inline(never)]
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
     let site = views.site;
-    let emit = |path: String, html: std::sync::Arc<[u8]>| -> Result<Listed, Diagnostic> {
-        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(&html), path: path.clone() };
-        sink.put(OutputFile { path, bytes: html })
-            .map_err(|e| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()))?;
+    let emit = |path: String, html: Rendered| -> Result<Listed, Diagnostic> {
+        let bytes = match &html {
+            Rendered::Buffer(bytes) => bytes,
+            Rendered::Kept(bytes) => &bytes[..],
+        };
+        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(bytes), path: path.clone() };
+        match html {
+            Rendered::Buffer(bytes) => sink.put_bytes(path, bytes),
+            Rendered::Kept(bytes) => sink.put(OutputFile { path, bytes }),
+        }
+        .map_err(|e| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string()))?;
         Ok(listed)
     };
-    let html = |site_path: &str, text| emit(file_for(site_path), text);
+    // Render `template` as the page at `site_path`; `shown` names the page in errors.
+    let html = |site_path: &str, template: &str, context: &Ctx, shown: &str| {
+        templates.render(template, context, shown, |html| emit(file_for(site_path), html))
+    };
     match *job {
         Job::Page(number) => {
             let page = &site.pages[number];
@@ -1273,8 +1478,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             let view = views.article(number);
             context.insert_value("page", view.value, view.hash);
             let template = page.source.meta.template.as_deref().unwrap_or("page.html");
-            let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
-            Ok(vec![html(&page.path, text)?])
+            Ok(vec![html(&page.path, template, &context, &page.source.display.to_string_lossy())?])
         }
         Job::Topic(number, topic, i) => {
             let page = &site.pages[number];
@@ -1289,8 +1493,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             context.insert_value("topic", shown.value, shown.hash);
             context.insert_value("paginator", paginator.value, paginator.hash);
             let template = page.source.meta.template.as_deref().unwrap_or("topic.html");
-            let text = templates.render(template, &context, &page.source.display.to_string_lossy())?;
-            Ok(vec![html(&path, text)?])
+            Ok(vec![html(&path, template, &context, &page.source.display.to_string_lossy())?])
         }
         Job::Section(number, i) => {
             let section = &site.pages[number];
@@ -1302,8 +1505,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                 context.insert_value("section", view.value, view.hash);
                 context.insert("themes", &views.topic_summaries());
                 let template = section.source.meta.template.as_deref().unwrap_or("topic_list.html");
-                let text = templates.render(template, &context, &shown)?;
-                return Ok(vec![html(&section.path, text)?]);
+                return Ok(vec![html(&section.path, template, &context, &shown)?]);
             }
             let template =
                 section.source.meta.template.as_deref().unwrap_or(if is_home { "index.html" } else { "section.html" });
@@ -1313,7 +1515,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                 context.insert_value("section", view.value, view.hash);
                 insert_home_extras(views, &mut context);
                 context.insert("paginator", &None::<()>);
-                return Ok(vec![html(&section.path, templates.render(template, &context, &shown)?)?]);
+                return Ok(vec![html(&section.path, template, &context, &shown)?]);
             }
             let per_page = section.source.meta.paginate_by.unwrap_or(site.config.paginate_by);
             let listed = pager_slice(&section.pages, per_page, i);
@@ -1322,7 +1524,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             let view = views.section(number, listed);
             context.insert_value("section", view.value, view.hash);
             context.insert_value("paginator", paginator.value, paginator.hash);
-            Ok(vec![html(&path, templates.render(template, &context, &shown)?)?])
+            Ok(vec![html(&path, template, &context, &shown)?])
         }
         Job::ImplicitHome => {
             let mut context = views.globals("/");
@@ -1336,12 +1538,13 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                 subsections: Vec::new(),
                 page_count: pages.len(),
                 extra: &serde_json::Value::Null,
+                pages: None,
             };
-            let view = Shared::new(&view, views.hashing).with("pages", &views.entries_of(&pages));
+            let view = Shared::attached(view, "pages", &views.entries_of(&pages), views.hashing, |v| &mut v.pages);
             context.insert_value("section", view.value, view.hash);
             insert_home_extras(views, &mut context);
             context.insert("paginator", &None::<()>);
-            Ok(vec![html("/", templates.render("index.html", &context, "the home page")?)?])
+            Ok(vec![html("/", "index.html", &context, "the home page")?])
         }
         Job::ImplicitTopics => {
             let mut context = views.globals("/themes/");
@@ -1354,11 +1557,13 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                 subsections: Vec::new(),
                 page_count: site.topics.len(),
                 extra: &serde_json::Value::Null,
+                pages: None,
             };
-            let view = Shared::new(&view, views.hashing).with("pages", &Shared::list(std::iter::empty()));
+            let empty = Shared::list(std::iter::empty());
+            let view = Shared::attached(view, "pages", &empty, views.hashing, |v| &mut v.pages);
             context.insert_value("section", view.value, view.hash);
             context.insert("themes", &views.topic_summaries());
-            Ok(vec![html("/themes/", templates.render("topic_list.html", &context, "/themes/")?)?])
+            Ok(vec![html("/themes/", "topic_list.html", &context, "/themes/")?])
         }
         Job::TaxonomyList(t) => {
             let taxonomy = &site.taxonomies[t];
@@ -1368,7 +1573,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             let mut terms: Vec<TermView> = taxonomy.terms.iter().map(|term| term_view(views, taxonomy, term)).collect();
             terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(b.slug)));
             context.insert("terms", &terms);
-            Ok(vec![html(&path, templates.render("taxonomy_list.html", &context, &path)?)?])
+            Ok(vec![html(&path, "taxonomy_list.html", &context, &path)?])
         }
         Job::Term(t, n, i) => {
             let taxonomy = &site.taxonomies[t];
@@ -1381,7 +1586,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
             context.insert("taxonomy", &taxonomy_view(views, taxonomy));
             context.insert("term", &term_view(views, taxonomy, term));
             context.insert_value("paginator", paginator.value, paginator.hash);
-            Ok(vec![html(&path, templates.render("taxonomy_single.html", &context, &path)?)?])
+            Ok(vec![html(&path, "taxonomy_single.html", &context, &path)?])
         }
         Job::Graph => {
             let graph = site.graph();
@@ -1401,28 +1606,22 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                     "edges": graph.edges.len(),
                 }),
             );
-            let page = html("/graph/", templates.render("graph.html", &context, "/graph/")?)?;
+            let page = html("/graph/", "graph.html", &context, "/graph/")?;
             let problem =
                 |e: crate::output::WriteError| Diagnostic::error(&site.config.output_dir, 0, 0, e.to_string());
-            sink.put(OutputFile { path: "graph.json".to_string(), bytes: graph.to_json().into_bytes().into() })
-                .map_err(problem)?;
-            sink.put(OutputFile {
-                path: "graph.css".to_string(),
-                bytes: crate::graph::default_css().as_bytes().into(),
-            })
-            .map_err(problem)?;
+            sink.put_bytes("graph.json".to_string(), graph.to_json().as_bytes()).map_err(problem)?;
+            sink.put_bytes("graph.css".to_string(), crate::graph::default_css().as_bytes()).map_err(problem)?;
             Ok(vec![page])
         }
         Job::Search => {
             let mut context = views.globals("/search/");
             context.insert("search_index", &views.url("/search/index.json"));
             context.insert("search_js", &views.url("/search.js"));
-            Ok(vec![html("/search/", templates.render("search.html", &context, "/search/")?)?])
+            Ok(vec![html("/search/", "search.html", &context, "/search/")?])
         }
         Job::NotFound => {
             let context = views.globals("/404.html");
-            let text = templates.render("404.html", &context, "404.html")?;
-            Ok(vec![emit("404.html".to_string(), text)?])
+            Ok(vec![templates.render("404.html", &context, "404.html", |html| emit("404.html".to_string(), html))?])
         }
     }
 }
