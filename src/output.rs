@@ -138,8 +138,10 @@ pub struct Staging {
     /// The output folder as it was, when there is one.
     previous: Option<PathBuf>,
     taken: Taken,
-    /// Folders created so far inside `dir`.
-    folders: Mutex<HashSet<PathBuf>>,
+    /// Folders created so far inside `dir`, as the output paths spell them (`a/b`). Kept as
+    /// text: hashing a `Path` hashes it component by component, several times the cost of its
+    /// bytes, and every output file looks its folder up.
+    folders: Mutex<HashSet<String>>,
     committed: bool,
 }
 
@@ -164,19 +166,19 @@ impl Staging {
         })
     }
 
-    /// The folder `rel`'s parent inside staging, created once.
-    fn folder_for(&self, rel: &Path) -> Result<(), WriteError> {
-        let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) else { return Ok(()) };
+    /// The folder of `rel` (a safe relative path) inside staging, created once.
+    fn folder_for(&self, rel: &str) -> Result<(), WriteError> {
+        let Some((parent, _)) = rel.rsplit_once('/') else { return Ok(()) };
         if self.folders.lock().unwrap_or_else(|e| e.into_inner()).contains(parent) {
             return Ok(());
         }
         let dir = self.dir.join(parent);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        for ancestor in parent.ancestors().filter(|a| !a.as_os_str().is_empty()) {
-            if !folders.insert(ancestor.to_path_buf()) {
-                break;
-            }
+        let mut folder = parent;
+        // The folder and its ancestors, up to the first one already known.
+        while !folder.is_empty() && folders.insert(folder.to_string()) {
+            folder = folder.rsplit_once('/').map_or("", |(up, _)| up);
         }
         Ok(())
     }
@@ -191,8 +193,10 @@ impl Staging {
         (std::fs::read(&old).ok()? == bytes).then_some(old)
     }
 
-    fn place(&self, rel: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    /// Write `bytes` at `rel`, a safe relative path.
+    fn place(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         self.folder_for(rel)?;
+        let rel = Path::new(rel);
         let path = self.dir.join(rel);
         if let Some(old) = self.unchanged(rel, bytes)
             && std::fs::hard_link(&old, &path).is_ok()
@@ -212,10 +216,9 @@ impl Staging {
         crate::progress::stage("write", copies.len());
         copies.par_iter().try_for_each(|copy| {
             self.taken.take(&copy.to)?;
-            let rel = Path::new(&copy.to);
             let bytes = std::fs::read(&copy.from).map_err(io_error(&copy.from))?;
             crate::progress::tick();
-            self.place(rel, &bytes)
+            self.place(&copy.to, &bytes)
         })
     }
 
@@ -237,7 +240,7 @@ impl Sink for Staging {
 
     fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), WriteError> {
         self.taken.take(&path)?;
-        self.place(Path::new(&path), bytes)
+        self.place(&path, bytes)
     }
 }
 
@@ -327,6 +330,20 @@ mod tests {
         assert!(!out.join("stale").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, [std::ffi::OsString::from("public")]);
+    }
+
+    #[test]
+    fn files_land_in_nested_folders_made_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let paths =
+            ["a/b/c/index.html", "a/b/index.html", "a/index.html", "a/b/c/d/index.html", "top.html", "x/y.html"];
+        let files: Vec<OutputFile> =
+            paths.iter().map(|p| OutputFile { path: p.to_string(), bytes: p.as_bytes().into() }).collect();
+        write(&out, &files, &[]).unwrap();
+        for path in paths {
+            assert_eq!(std::fs::read_to_string(out.join(path)).unwrap(), path);
+        }
     }
 
     #[test]
