@@ -345,7 +345,9 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
     let to = folded[from..].char_indices().nth(SNIPPET_CHARS).map_or(folded.len(), |(i, _)| from + i);
     // The html is written with its whitespace collapsed as it goes (the same text as
     // `collapse_whitespace` of the whole: the markup added holds no whitespace).
-    let mut html = Collapsed::default();
+    // Room for the text, the marks around the matches and a few escapes.
+    let room = to - from + spans.len() * "<mark></mark>".len() + 16;
+    let mut html = Collapsed { out: String::with_capacity(room), space: false };
     if from_char > 0 {
         html.markup("…");
     }
@@ -386,42 +388,86 @@ impl Collapsed {
     }
 
     /// Text, escaped for HTML.
+    ///
+    /// A byte scan: ASCII whitespace and the five escaped characters are told by their byte,
+    /// and only characters whose first byte may start a Unicode space or a zero-width
+    /// character are decoded; everything else — nearly all Chinese text — is copied in runs
+    /// as it is.
     fn text(&mut self, text: &str) {
-        // Runs of characters written as they are go in with one copy each.
+        let bytes = text.as_bytes();
+        // The run of text written as it is that ends at the next special character.
         let mut from = 0;
-        for (i, c) in text.char_indices() {
-            let zero_width = crate::text::is_zero_width(c);
-            let space = !zero_width && c.is_whitespace();
-            let escaped = matches!(c, '&' | '<' | '>' | '"' | '\'');
-            if !(zero_width || space || escaped) {
-                // The first of a run: the whitespace before it is written now, the run later.
-                if i == from && std::mem::take(&mut self.space) {
-                    self.out.push(' ');
+        let mut i = 0;
+        // Bytes that are neither special nor may start a special character are skipped with
+        // one table read each.
+        while let Some(skip) = bytes[i..].iter().position(|&b| MAY_BE_SPECIAL[usize::from(b)]) {
+            i += skip;
+            let b = bytes[i];
+            let (len, special) = match b {
+                b'\t'..=b'\r' | b' ' => (1, Special::Space),
+                b'&' | b'<' | b'>' | b'"' | b'\'' => (1, Special::Escaped(b)),
+                _ => {
+                    let c = text[i..].chars().next().unwrap_or_default();
+                    let special = if crate::text::is_zero_width(c) {
+                        Special::ZeroWidth
+                    } else if c.is_whitespace() {
+                        Special::Space
+                    } else {
+                        Special::None
+                    };
+                    (c.len_utf8(), special)
                 }
+            };
+            if let Special::None = special {
+                i += len;
                 continue;
             }
-            self.out.push_str(&text[from..i]);
-            from = i + c.len_utf8();
-            if zero_width {
-                continue;
+            self.run(&text[from..i]);
+            (i, from) = (i + len, i + len);
+            match special {
+                Special::Space => self.space = !self.out.is_empty(),
+                Special::Escaped(b) => self.markup(match b {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    _ => "&#39;",
+                }),
+                Special::ZeroWidth | Special::None => {}
             }
-            if space {
-                self.space = !self.out.is_empty();
-                continue;
-            }
-            if std::mem::take(&mut self.space) {
-                self.out.push(' ');
-            }
-            self.out.push_str(match c {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                _ => "&#39;",
-            });
         }
-        self.out.push_str(&text[from..]);
+        self.run(&text[from..]);
     }
+
+    /// A run of characters written as they are, after the space owed before it.
+    fn run(&mut self, run: &str) {
+        if !run.is_empty() {
+            self.markup(run);
+        }
+    }
+}
+
+/// The bytes [`Collapsed::text`] stops at: ASCII whitespace, the five characters HTML escapes,
+/// and the first bytes of the characters other than ASCII that are whitespace (U+0085, U+00A0,
+/// U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) or zero-width (U+200B–U+200D,
+/// U+2060, U+FEFF).
+static MAY_BE_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = *b"\t\n\x0b\x0c\r &<>\"'\xc2\xe1\xe2\xe3\xef";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// What [`Collapsed::text`] does with a character other than writing it as it is.
+enum Special {
+    None,
+    Space,
+    ZeroWidth,
+    Escaped(u8),
 }
 
 #[cfg(test)]
@@ -533,6 +579,28 @@ mod tests {
         }
         assert!(matches!(fold("末尾，"), Cow::Borrowed(_)));
         assert_eq!(fold("末尾０"), "末尾0");
+    }
+
+    #[test]
+    fn collapsed_text_in_pieces_is_the_collapsed_and_escaped_whole() {
+        // Every character the scan tells apart, and neighbours of each special first byte.
+        let alphabet: Vec<char> = "外围技能，。、「」ab1 \t\n\r\u{b}\u{c}&<>\"'\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\
+             \u{200b}\u{200d}\u{2028}\u{2029}\u{202f}\u{205f}\u{2060}\u{2061}\u{3000}\u{3001}\u{feff}\u{ff0c}\
+             \u{a9}\u{1681}\u{2010}é"
+            .chars()
+            .collect();
+        let mut rng = crate::text::TestRng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let text: String = (0..rng.below(24)).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let mut html = Collapsed::default();
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let cut = rest.char_indices().nth(rng.below(6)).map_or(rest.len(), |(i, _)| i);
+                html.text(&rest[..cut]);
+                rest = &rest[cut..];
+            }
+            assert_eq!(html.out, escape(&crate::text::collapse_whitespace(&text)), "{text:?}");
+        }
     }
 
     #[test]
