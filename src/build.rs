@@ -249,9 +249,6 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
     let mut site = Site::load_cached(config, &mut diagnostics, &mut cache.site, &mut clock);
     // A build to disk hands back no model: what the later stages do not read can go early.
     let release_text = matches!(target, Target::Disk(_));
-    if release_text {
-        site.release_text(false);
-    }
     return_freed_memory();
     let copies = templates.map(|templates| {
         // A build that has failed already still renders, to report every template problem, but
@@ -286,7 +283,7 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         };
         crate::search::write_index(&site, &put);
         if release_text {
-            site.release_text(true);
+            site.release_text();
             return_freed_memory();
         }
         clock.lap("search");

@@ -305,19 +305,16 @@ impl Site {
         site
     }
 
-    /// Release text that later stages do not read, wherever this model holds the only
-    /// reference to it: each page's plain text once the graph is made (the search index reads
-    /// sections), and with `sections` the sections' text too once the index is made (templates
-    /// read neither). A build to disk calls this so that the largest part of the model is not
+    /// Release the pages' plain text (their sections' text with it), wherever this model holds
+    /// the only reference to it, once the search index, its last reader, is made: templates do
+    /// not read it. A build to disk calls this so that the largest part of the model is not
     /// held through the stages after it.
-    pub fn release_text(&mut self, sections: bool) {
+    pub fn release_text(&mut self) {
         self.pages.par_iter_mut().for_each(|page| {
             if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
                 rendered.plain_text = String::new();
-                if sections {
-                    for section in &mut rendered.sections {
-                        section.text = String::new();
-                    }
+                for section in &mut rendered.sections {
+                    section.text = 0..0;
                 }
             }
         });
@@ -661,7 +658,7 @@ impl Site {
                 |(scratch, section_scores), &n| {
                     let page = &self.pages[n];
                     let folded: Vec<std::borrow::Cow<str>> =
-                        page.rendered.sections.iter().map(|s| topics::fold(&s.text)).collect();
+                        page.rendered.sections.iter().map(|s| topics::fold(page.rendered.text_of(s))).collect();
                     // Every section's scores, as (section, score); per theme, the best qualifying
                     // one and the best at all (the first of equal scores), by index into them.
                     let mut scores: Vec<(usize, topics::SectionScore)> = Vec::new();

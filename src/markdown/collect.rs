@@ -14,10 +14,10 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>, capacity: usize) -> (S
     // A section's text is the stretch of the plain text from the end of its heading to the
     // next level-2 heading (at a section's start the plain text is empty or ends a block,
     // so the two would get the same block ends): the plain text is built once, at its
-    // full size, and each section is cut out of it, rather than built alongside it.
+    // full size, and each section is a range of it, rather than text built alongside it.
     let mut plain = String::with_capacity(capacity);
     let mut sections: Vec<Section> = Vec::new();
-    let mut current = Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() };
+    let mut current = Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: 0..0 };
     // Where the current section's text starts in `plain`.
     let mut section_start = 0;
     // Some(title so far) while inside a level-2 heading.
@@ -25,7 +25,7 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>, capacity: usize) -> (S
     for (event, range) in events {
         match event {
             Event::Start(Tag::Heading { level: HeadingLevel::H2, id, .. }) => {
-                finish(&mut sections, std::mem::take(&mut current), &plain[section_start..]);
+                finish(&mut sections, std::mem::take(&mut current), &plain, section_start);
                 current.id = id.as_ref().map(|s| s.to_string());
                 current.line = ctx.lines.locate(range.start).0;
                 in_h2 = Some(String::new());
@@ -53,9 +53,9 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>, capacity: usize) -> (S
             _ => {}
         }
     }
-    finish(&mut sections, current, &plain[section_start..]);
+    finish(&mut sections, current, &plain, section_start);
     if sections.is_empty() {
-        sections.push(Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: String::new() });
+        sections.push(Section { heading: None, id: None, line: ctx.lines.locate(0).0, text: 0..0 });
     }
     let kept = plain.trim_end().len();
     plain.truncate(kept);
@@ -65,8 +65,14 @@ pub(super) fn text(events: &[Spanned<'_>], ctx: &Ctx<'_>, capacity: usize) -> (S
     (plain, sections)
 }
 
-fn finish(sections: &mut Vec<Section>, mut section: Section, text: &str) {
-    section.text = text.trim().to_string();
+/// Ends `section`, whose text is `plain[start..]` without the whitespace around it. (The
+/// plain text loses only whitespace at its end later: the range of a text that is not empty
+/// stays inside it, and an empty text is `0..0`.)
+fn finish(sections: &mut Vec<Section>, mut section: Section, plain: &str, start: usize) {
+    let text = &plain[start..];
+    let trimmed = text.trim();
+    let from = start + (text.len() - text.trim_start().len());
+    section.text = if trimmed.is_empty() { 0..0 } else { from..from + trimmed.len() };
     if section.heading.is_some() || !section.text.is_empty() {
         sections.push(section);
     }

@@ -109,8 +109,10 @@ pub struct Section {
     pub id: Option<String>,
     /// File line of the heading, or of the body's first line.
     pub line: usize,
-    /// Plain text of the section, its own heading excluded.
-    pub text: String,
+    /// Where the plain text of the section, its own heading excluded, lies in the page's
+    /// [`Rendered::plain_text`] (see [`Rendered::text_of`]): sections are parts of the page's
+    /// text, not copies of it.
+    pub text: std::ops::Range<usize>,
 }
 
 /// What a link points at.
@@ -199,6 +201,13 @@ pub struct Rendered {
     /// Ids of the glossary terms mentioned anywhere in the prose (headings and
     /// link text included, code not), sorted, each once.
     pub glossary_terms: Vec<usize>,
+}
+
+impl Rendered {
+    /// The plain text of `section`, one of this page's [`Rendered::sections`].
+    pub fn text_of(&self, section: &Section) -> &str {
+        &self.plain_text[section.text.clone()]
+    }
 }
 
 /// Renders one Markdown body. Never fails: problems become warnings.

@@ -740,7 +740,7 @@ fn long_link_context_is_cut_around_the_link_on_character_boundaries() {
 fn sections_split_at_level_two_headings() {
     let r = render_with("导语，**重点。**\n\n## 第一节\n\n内容一\n\n### 小节\n\n内容二\n\n## 第二节\n", 9);
     let got: Vec<(Option<&str>, Option<&str>, usize, &str)> =
-        r.sections.iter().map(|s| (s.heading.as_deref(), s.id.as_deref(), s.line, s.text.as_str())).collect();
+        r.sections.iter().map(|s| (s.heading.as_deref(), s.id.as_deref(), s.line, r.text_of(s))).collect();
     assert_eq!(
         got,
         [
@@ -759,7 +759,7 @@ fn empty_lead_section_is_dropped_but_one_section_always_exists() {
     let r = render_with("", 0);
     assert_eq!(r.sections.len(), 1);
     assert_eq!(r.sections[0].heading, None);
-    assert_eq!(r.sections[0].text, "");
+    assert_eq!(r.text_of(&r.sections[0]), "");
 }
 
 #[test]

@@ -635,7 +635,7 @@ impl Indexer {
                 None => out.extend_from_slice(b"null"),
             }
             out.extend_from_slice(b",\"x\":\"");
-            scan(&section.text, &mut word, &mut Stored::new(out), &mut Body(self));
+            scan(page.rendered.text_of(section), &mut word, &mut Stored::new(out), &mut Body(self));
             out.extend_from_slice(&tail_json);
 
             heading_ids.clear();
@@ -1120,11 +1120,12 @@ fn estimate_doc_shard_size(site: &Site, pages: &[usize], docs: usize) -> usize {
                 .iter()
                 .map(|section| {
                     // A text of at most STORED_CHARS bytes is never cut; only longer ones are walked.
-                    let all = section.text.len();
+                    let section_text = page.rendered.text_of(section);
+                    let all = section_text.len();
                     let text = if all <= STORED_CHARS {
                         all
                     } else {
-                        section.text.char_indices().nth(STORED_CHARS).map_or(all, |(at, _)| at)
+                        section_text.char_indices().nth(STORED_CHARS).map_or(all, |(at, _)| at)
                     };
                     let heading = section
                         .heading
