@@ -354,12 +354,14 @@ impl Config {
 
     /// The absolute URL of a site path such as `/articles/x/` (leading slash, no base path).
     pub fn url(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_url, site_path)
+        // Joined rather than `format!`ed: views make tens of thousands of URLs, and the
+        // formatting machinery costs several times the copy.
+        [self.base_url.as_str(), site_path].concat()
     }
 
     /// The path as served, base path included: `/kb/articles/x/`.
     pub fn served_path(&self, site_path: &str) -> String {
-        format!("{}{}", self.base_path, site_path)
+        [self.base_path.as_str(), site_path].concat()
     }
 
     pub fn taxonomy(&self, name: &str) -> Option<&TaxonomyConfig> {

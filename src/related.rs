@@ -393,26 +393,21 @@ impl Labels {
         let mut ids: FastMap<usize, u32> = FastMap::default();
         let mut carriers: Vec<Vec<u32>> = Vec::new();
         let (mut starts, mut labels) = (vec![0], Vec::new());
+        let mut mine: Vec<u32> = Vec::new();
         for (doc, list) in lists.enumerate() {
-            let first = labels.len();
-            labels.extend(list.iter().map(|label| {
+            mine.clear();
+            mine.extend(list.iter().map(|label| {
                 *ids.entry(*label).or_insert_with(|| {
                     carriers.push(Vec::new());
                     (carriers.len() - 1) as u32
                 })
             }));
-            labels[first..].sort_unstable();
-            let mut kept = first;
-            for at in first..labels.len() {
-                if at == first || labels[at] != labels[kept - 1] {
-                    labels[kept] = labels[at];
-                    kept += 1;
-                }
-            }
-            labels.truncate(kept);
-            for &label in &labels[first..] {
+            mine.sort_unstable();
+            mine.dedup();
+            for &label in &mine {
                 carriers[label as usize].push(doc as u32);
             }
+            labels.extend_from_slice(&mine);
             starts.push(labels.len());
         }
         let weight = carriers.iter().map(|docs| weight(docs.len())).collect();

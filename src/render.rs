@@ -225,6 +225,15 @@ enum Rendered<'a> {
     Kept(std::sync::Arc<[u8]>),
 }
 
+impl Rendered<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Rendered::Buffer(bytes) => bytes,
+            Rendered::Kept(bytes) => bytes,
+        }
+    }
+}
+
 /// The template engine with the theme's and the site's templates loaded.
 pub struct Templates {
     cache: RenderCache,
@@ -691,9 +700,11 @@ struct Views<'a> {
     /// Each page's link (title and permalink), serialized once: listings, neighbours, related
     /// articles and glossary lists all show the same few thousand links.
     links: Vec<Shared>,
-    /// The variables every template gets, but `current_url` and `current_path`.
-    globals: (tera::Context, u64),
-    /// Tells these views from others, for the render threads' own copies of `globals`.
+    /// The hash of the variables every template gets but `current_url` and `current_path`
+    /// ([`Views::site_globals`]; 0 without `hashing`). Each render thread builds its own copy
+    /// of the variables themselves.
+    globals_hash: u64,
+    /// Tells these views from others, for the render threads' own copies of the globals.
     id: u64,
 }
 
@@ -709,13 +720,15 @@ impl<'a> Views<'a> {
             hashing,
             entries: Vec::new(),
             links: Vec::new(),
-            globals: Default::default(),
+            globals_hash: 0,
             id: {
                 static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             },
         };
-        views.globals = views.site_globals();
+        if hashing {
+            views.globals_hash = views.site_globals().1;
+        }
         views
     }
 
@@ -787,15 +800,8 @@ impl<'a> Views<'a> {
         Shared::list(entries.iter())
     }
 
-    /// [`Config::url`], made of its pieces: views make tens of thousands of URLs, and `format!`
-    /// costs several times what the copy does.
     fn url(&self, site_path: &str) -> String {
-        concat(&[&self.config.base_url, site_path])
-    }
-
-    /// [`Config::served_path`], made of its pieces like [`Views::url`].
-    fn served_path(&self, site_path: &str) -> String {
-        concat(&[&self.config.base_path, site_path])
+        self.config.url(site_path)
     }
 
     fn link(&self, number: usize) -> Link<'a> {
@@ -804,7 +810,7 @@ impl<'a> Views<'a> {
     }
 
     fn term_path(taxonomy: &Taxonomy, term: &Term) -> String {
-        concat(&["/", taxonomy.name(), "/", &term.slug, "/"])
+        ["/", taxonomy.name(), "/", &term.slug, "/"].concat()
     }
 
     fn terms_of(&self, page: &'a Page, taxonomy: &'a Taxonomy) -> Vec<TermLink<'a>> {
@@ -834,7 +840,7 @@ impl<'a> Views<'a> {
                 level: e.level,
                 id: &e.id,
                 title: &e.title,
-                permalink: concat(&[url, "#", &e.id]),
+                permalink: [url, "#", &e.id].concat(),
                 children: self.toc(url, &e.children),
             })
             .collect()
@@ -944,7 +950,7 @@ impl<'a> Views<'a> {
             summary: &page.summary,
             content: with_content.then_some(page.rendered.html.as_str()),
             permalink: self.url(&page.path),
-            path: self.served_path(&page.path),
+            path: self.config.served_path(&page.path),
             slug,
             date: meta.date.map(|d| d.ymd()),
             updated: meta.updated.map(|d| d.ymd()),
@@ -1051,7 +1057,7 @@ impl<'a> Views<'a> {
         let page = &self.site.pages[number];
         let info = &page.rendered.sections[section];
         let permalink = match &info.id {
-            Some(id) => concat(&[&self.config.base_url, &page.path, "#", id]),
+            Some(id) => [self.config.base_url.as_str(), &page.path, "#", id].concat(),
             None => self.url(&page.path),
         };
         SectionRef { heading: info.heading.as_deref(), permalink }
@@ -1115,7 +1121,7 @@ impl<'a> Views<'a> {
             description: meta.description.as_deref().unwrap_or(""),
             content: &page.rendered.html,
             permalink: self.url(&page.path),
-            path: self.served_path(&page.path),
+            path: self.config.served_path(&page.path),
             subsections: page
                 .subsections
                 .iter()
@@ -1140,9 +1146,9 @@ impl<'a> Views<'a> {
         // `base`, then `base/page/2/` and on, after `prefix` (the base URL, or nothing).
         let pager_path = |prefix: &str, i: usize| {
             if i == 0 {
-                return concat(&[prefix, base]);
+                return [prefix, base].concat();
             }
-            let mut path = concat(&[prefix, base, "page/"]);
+            let mut path = [prefix, base, "page/"].concat();
             let _ = std::fmt::Write::write_fmt(&mut path, format_args!("{}/", i + 1));
             path
         };
@@ -1179,10 +1185,10 @@ impl<'a> Views<'a> {
         });
         let mut context = Ctx { tera: globals, hash: self.hashing.then(Default::default) };
         if let Some(h) = &mut context.hash {
-            std::hash::Hash::hash(&self.globals.1, h);
+            std::hash::Hash::hash(&self.globals_hash, h);
         }
         context.insert("current_url", &self.url(current_path));
-        context.insert("current_path", &self.served_path(current_path));
+        context.insert("current_path", &self.config.served_path(current_path));
         context
     }
 
@@ -1385,16 +1391,9 @@ enum Job {
     NotFound,
 }
 
-/// The pieces one after the other, in one allocation.
-fn concat(pieces: &[&str]) -> String {
-    let mut joined = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    pieces.iter().for_each(|piece| joined.push_str(piece));
-    joined
-}
-
 /// The output file for a site path: `/a/b/` -> `a/b/index.html`.
 pub fn file_for(site_path: &str) -> String {
-    concat(&[site_path.trim_start_matches('/'), "index.html"])
+    [site_path.trim_start_matches('/'), "index.html"].concat()
 }
 
 /// Tera's autoescape: the same five escapes (`&`, `<`, `>`, `"`, `'`), written a run of plain
@@ -1456,11 +1455,7 @@ fn first_to_escape(bytes: &[u8]) -> Option<usize> {
 fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) -> Result<Vec<Listed>, Diagnostic> {
     let site = views.site;
     let emit = |path: String, html: Rendered| -> Result<Listed, Diagnostic> {
-        let bytes = match &html {
-            Rendered::Buffer(bytes) => bytes,
-            Rendered::Kept(bytes) => &bytes[..],
-        };
-        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(bytes), path: path.clone() };
+        let listed = Listed { noindex: crate::feeds::asks_not_to_be_indexed(html.bytes()), path: path.clone() };
         match html {
             Rendered::Buffer(bytes) => sink.put_bytes(path, bytes),
             Rendered::Kept(bytes) => sink.put(OutputFile { path, bytes }),
