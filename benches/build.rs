@@ -5,9 +5,10 @@
 //! it writes a deterministic corpus (src/corpus.rs) beside the knowledge base's own themes and
 //! glossary, then runs the release binary's `themata build --timings`: cold builds (no previous
 //! output, each into a new folder) and no-change rebuilds. `THEMATA_BENCH_OUTPUT=/dev/shm` writes
-//! the outputs to a tmpfs, which separates the build's own cost from the disk's. It prints medians of wall time, CPU seconds (user + system, as
-//! `wait4` reports them for the child: they compare across a shared, noisy machine better than
-//! wall time), peak memory, pages per second and CPU per page, and each stage's wall and CPU
+//! the outputs to a tmpfs, which separates the build's own cost from the disk's. It prints medians
+//! of wall time, CPU seconds (user + system, as `wait4` reports them for the child: they compare
+//! across a shared, noisy machine better than wall time; each part's median is printed too),
+//! peak memory, pages per second and CPU per page, and each stage's wall and CPU
 //! time. The last table is the growth check: CPU per page of every stage at each size, relative
 //! to the smallest — linear stages stay near 1.
 
@@ -19,6 +20,10 @@ use std::time::Instant;
 struct Run {
     wall: f64,
     cpu: f64,
+    /// The two parts of `cpu`: our own code, and the kernel's work for us (files, folders, page
+    /// faults) — the part a disk's file system changes.
+    user: f64,
+    system: f64,
     peak_mb: f64,
     /// (stage, wall ms, cpu ms)
     stages: Vec<(String, f64, f64)>,
@@ -68,6 +73,8 @@ fn measure(root: &Path, output: &Path) -> Run {
     Run {
         wall,
         cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        user: seconds(usage.ru_utime),
+        system: seconds(usage.ru_stime),
         peak_mb: usage.ru_maxrss as f64 / 1024.0,
         stages,
     }
@@ -91,6 +98,8 @@ fn summarize(runs: &[Run]) -> Run {
     Run {
         wall: median(runs.iter().map(|r| r.wall).collect()),
         cpu: median(runs.iter().map(|r| r.cpu).collect()),
+        user: median(runs.iter().map(|r| r.user).collect()),
+        system: median(runs.iter().map(|r| r.system).collect()),
         peak_mb: median(runs.iter().map(|r| r.peak_mb).collect()),
         stages: names.iter().map(|n| (n.clone(), stage(n, |s| s.1), stage(n, |s| s.2))).collect(),
     }
@@ -114,8 +123,8 @@ fn main() {
         // Each cold build writes a folder of its own, and nothing is deleted before the last
         // size is done: deleting just before a build would measure the file system rather than
         // the build (ext4 without a journal, as on this project's machines, skips inodes freed
-        // in the last 30 s one by one, reading each one's table block to learn when it was
-        // freed). THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
+        // in the last minute, or six while their table block is not yet written back, one by
+        // one, looking each one's table block up to learn when it was freed). THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
         // takes the disk out of the measurement).
         let outputs = match std::env::var_os("THEMATA_BENCH_OUTPUT") {
             Some(dir) => tempfile::tempdir_in(dir).expect("output dir"),
@@ -128,10 +137,12 @@ fn main() {
         for (label, all) in [("cold build", &cold), ("no-change rebuild", &rebuild)] {
             let run = summarize(all);
             println!(
-                "{n} articles, {label} (median of {runs}): {:.2} s wall, {:.2} CPU-s, {:.0} MB peak, {:.0} pages/s, \
-                 {:.3} CPU-ms/page",
+                "{n} articles, {label} (median of {runs}): {:.2} s wall, {:.2} CPU-s (user {:.2}, system {:.2}), \
+                 {:.0} MB peak, {:.0} pages/s, {:.3} CPU-ms/page",
                 run.wall,
                 run.cpu,
+                run.user,
+                run.system,
                 run.peak_mb,
                 n as f64 / run.wall,
                 run.cpu * 1000.0 / n as f64

@@ -424,13 +424,26 @@ fn parent(rel: &str) -> &str {
     rel.rfind('/').map_or("", |i| &rel[..i])
 }
 
+/// `bytes` as text, checked with SIMD instructions: std's check takes about ten instructions a
+/// byte on Chinese text (three-byte characters leave its ASCII fast path), 1.7 % of a
+/// 10,000-article build. Invalid text goes through std's check again, for the position of the
+/// first bad byte.
+fn utf8(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just checked to be valid UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
+    }
+}
+
 fn load_page(config: &Config, boilerplate: &Boilerplate, path: &Path, rel: &str, kind: Kind) -> Loaded {
     let shown = display(config, path);
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => return Loaded::Failed(vec![Diagnostic::error(shown, 0, 0, format!("cannot read: {e}"))]),
     };
-    let mut text = match String::from_utf8(bytes) {
+    let mut text = match utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
@@ -1027,6 +1040,29 @@ mod tests {
 
     fn parse(text: &str) -> (SourcePage, Vec<Diagnostic>) {
         parse_page(text, "articles/a.md", PathBuf::from("content/articles/a.md"), Kind::Page, &Boilerplate::defaults())
+    }
+
+    #[test]
+    fn text_is_checked_as_std_checks_it() {
+        // Valid and broken Chinese, English and mixed text, cut at every byte: the SIMD check
+        // accepts exactly what std accepts, and reports a bad byte where std does.
+        let samples =
+            ["产品经理 AI：技能失效", "plain ascii text, long enough for a vector register", "混合 mixed 文本 🙂"];
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for sample in samples {
+            let bytes = sample.repeat(5).into_bytes();
+            for cut in 0..bytes.len() {
+                inputs.push(bytes[..cut].to_vec());
+                let mut broken = bytes.clone();
+                broken[cut] ^= 0x80;
+                inputs.push(broken);
+            }
+        }
+        for bytes in inputs {
+            let ours = utf8(bytes.clone()).map_err(|e| e.utf8_error().valid_up_to());
+            let std = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to());
+            assert_eq!(ours, std);
+        }
     }
 
     #[test]

@@ -6,13 +6,13 @@
 //! the previous output — it is replaced only by a complete new one. On Linux the swap is one
 //! atomic `renameat2(RENAME_EXCHANGE)`; elsewhere two renames.
 
-use std::collections::HashSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::hash::FastSet;
 use crate::render::OutputFile;
 
 /// A file copied as it is into the output: source on disk, destination relative to the output.
@@ -71,7 +71,7 @@ pub trait Sink: Sync {
 
 /// Paths already taken, so that two outputs never silently replace each other.
 #[derive(Default)]
-struct Taken(Mutex<HashSet<String>>);
+struct Taken(Mutex<FastSet<String>>);
 
 impl Taken {
     fn take(&self, path: &str) -> Result<(), WriteError> {
@@ -128,10 +128,12 @@ impl Sink for Discard {
 /// render threads) and swapped in whole by [`Staging::commit`]. Dropped without a commit, it
 /// removes itself: the output folder is never touched by a build that fails.
 ///
-/// A file whose bytes equal the file at the same path in the current output is hard-linked from
-/// there instead of written: an unchanged site costs no new files (and keeps the modification
-/// times deploy tools compare). Existing files are never written into, so a link can never let
-/// one build change what another folder holds.
+/// A file whose bytes equal the file at the same path in the current output is not written:
+/// it is hard-linked from there at the commit, so an unchanged file costs no new file (and keeps
+/// the modification time deploy tools compare). When every file is unchanged and the current
+/// output holds nothing else, the commit leaves the output folder as it is: a no-change rebuild
+/// creates and removes no folders at all. Existing files are never written into, so a link can
+/// never let one build change what another folder holds.
 pub struct Staging {
     output: PathBuf,
     dir: PathBuf,
@@ -141,7 +143,11 @@ pub struct Staging {
     /// Folders created so far inside `dir`, as the output paths spell them (`a/b`). Kept as
     /// text: hashing a `Path` hashes it component by component, several times the cost of its
     /// bytes, and every output file looks its folder up.
-    folders: Mutex<HashSet<String>>,
+    folders: Mutex<FastSet<String>>,
+    /// Files equal to the current output's, linked from there at the commit: (path, old file).
+    kept: Mutex<Vec<(String, PathBuf)>>,
+    /// Whether any file has been written into the staging folder.
+    wrote: std::sync::atomic::AtomicBool,
     committed: bool,
 }
 
@@ -161,7 +167,9 @@ impl Staging {
             dir,
             previous,
             taken: Taken::default(),
-            folders: Mutex::new(HashSet::new()),
+            folders: Mutex::new(FastSet::default()),
+            kept: Mutex::new(Vec::new()),
+            wrote: std::sync::atomic::AtomicBool::new(false),
             committed: false,
         })
     }
@@ -193,17 +201,29 @@ impl Staging {
         (std::fs::read(&old).ok()? == bytes).then_some(old)
     }
 
-    /// Write `bytes` at `rel`, a safe relative path.
+    /// Write `bytes` at `rel`, a safe relative path, unless the current output holds them there.
     fn place(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
-        self.folder_for(rel)?;
-        let rel = Path::new(rel);
-        let path = self.dir.join(rel);
-        if let Some(old) = self.unchanged(rel, bytes)
-            && std::fs::hard_link(&old, &path).is_ok()
-        {
+        if let Some(old) = self.unchanged(Path::new(rel), bytes) {
+            self.kept.lock().unwrap_or_else(|e| e.into_inner()).push((rel.to_string(), old));
             return Ok(());
         }
+        self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.folder_for(rel)?;
+        let path = self.dir.join(rel);
         std::fs::write(&path, bytes).map_err(io_error(&path))
+    }
+
+    /// Link the kept files into the staging folder (a copy where the file system has no hard
+    /// links), in parallel.
+    fn link_kept(&self, kept: &[(String, PathBuf)]) -> Result<(), WriteError> {
+        kept.par_iter().try_for_each(|(rel, old)| {
+            self.folder_for(rel)?;
+            let path = self.dir.join(rel);
+            if std::fs::hard_link(old, &path).is_err() {
+                std::fs::copy(old, &path).map_err(io_error(&path))?;
+            }
+            Ok(())
+        })
     }
 
     /// How many files have been put so far.
@@ -225,7 +245,15 @@ impl Staging {
     /// Swap the staging folder in as the output folder, and remove the previous output.
     pub fn commit(mut self) -> Result<(), WriteError> {
         self.committed = true;
-        let result = swap_in(&self.dir, &self.output);
+        let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|e| e.into_inner()));
+        if !self.wrote.load(std::sync::atomic::Ordering::Relaxed)
+            && let Some(previous) = &self.previous
+            && holds_only(previous, &kept)
+        {
+            // Nothing changed: the output folder already is the new one.
+            return remove_tree(&self.dir).map_err(io_error(&self.dir));
+        }
+        let result = self.link_kept(&kept).and_then(|()| swap_in(&self.dir, &self.output));
         if result.is_err() {
             let _ = remove_tree(&self.dir);
         }
@@ -250,6 +278,41 @@ impl Drop for Staging {
             let _ = remove_tree(&self.dir);
         }
     }
+}
+
+/// Whether the folder `dir` holds exactly the files `kept` (paths relative to it, each known to
+/// be a file there) and their folders: no other file, folder or link.
+fn holds_only(dir: &Path, kept: &[(String, PathBuf)]) -> bool {
+    let mut folders: FastSet<&str> = FastSet::default();
+    for (rel, _) in kept {
+        let mut rel = rel.as_str();
+        while let Some((up, _)) = rel.rsplit_once('/') {
+            if !folders.insert(up) {
+                break;
+            }
+            rel = up;
+        }
+    }
+    count_tree(dir).is_ok_and(|(files, subfolders)| files == kept.len() && subfolders == folders.len())
+}
+
+/// The entries below `dir` that are not folders, and the folders, counted in parallel.
+fn count_tree(dir: &Path) -> io::Result<(usize, usize)> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
+    entries
+        .par_iter()
+        .try_fold(
+            || (0, 0),
+            |(files, folders), entry| {
+                if entry.file_type()?.is_dir() {
+                    let (inner_files, inner_folders) = count_tree(&entry.path())?;
+                    Ok((files + inner_files, folders + inner_folders + 1))
+                } else {
+                    Ok((files + 1, folders))
+                }
+            },
+        )
+        .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))
 }
 
 /// Remove a folder and everything in it, its subfolders in parallel.
@@ -343,6 +406,41 @@ mod tests {
         write(&out, &files, &[]).unwrap();
         for path in paths {
             assert_eq!(std::fs::read_to_string(out.join(path)).unwrap(), path);
+        }
+    }
+
+    #[test]
+    fn a_rebuild_that_changes_nothing_leaves_the_output_folder_as_it_was() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let files: Vec<OutputFile> = ["a/b/index.html", "a/index.html", "top.html"]
+            .iter()
+            .map(|p| OutputFile { path: p.to_string(), bytes: p.as_bytes().into() })
+            .collect();
+        write(&out, &files, &[]).unwrap();
+        let (folder, file) = (std::fs::metadata(&out).unwrap(), std::fs::metadata(out.join("a/b/index.html")).unwrap());
+        write(&out, &files, &[]).unwrap();
+        assert_eq!(std::fs::metadata(&out).unwrap().ino(), folder.ino(), "the folder was not swapped");
+        assert_eq!(std::fs::metadata(out.join("a/b/index.html")).unwrap().ino(), file.ino());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers, [std::ffi::OsString::from("public")]);
+
+        // The same files, but the output also holds a file or a folder no build made: the new
+        // output replaces it, and the unchanged files are still the same files.
+        for extra in ["stale.html", "a/stale.html", "empty/"] {
+            match extra.strip_suffix('/') {
+                Some(folder) => std::fs::create_dir(out.join(folder)).unwrap(),
+                None => std::fs::write(out.join(extra), "old").unwrap(),
+            }
+            let before = std::fs::metadata(&out).unwrap().ino();
+            write(&out, &files, &[]).unwrap();
+            assert!(!out.join(extra.trim_end_matches('/')).exists(), "{extra} is still there");
+            assert_ne!(std::fs::metadata(&out).unwrap().ino(), before, "the folder was swapped");
+            assert_eq!(std::fs::metadata(out.join("a/b/index.html")).unwrap().ino(), file.ino());
+            for f in &files {
+                assert_eq!(std::fs::read(out.join(&f.path)).unwrap(), &*f.bytes);
+            }
         }
     }
 
