@@ -121,13 +121,28 @@ fn pull_edges(edges: &[(usize, usize)], xs: &[f64], ys: &[f64], fxs: &mut [f64],
 /// (inlined into the big [`force_directed`], 4 % more instructions).
 #[inline(never)]
 fn repel_from_later(i: usize, xs: &[f64], ys: &[f64], mass: &[f64], fxs: &mut [f64], fys: &mut [f64]) {
+    repel_from_later_by(repel_pairs, i, xs, ys, mass, fxs, fys);
+}
+
+/// [`repel_from_later`] with `pairs` doing the pairs of later nodes (so that a test can run
+/// the plain loop on a machine that uses the SSE2 one).
+#[inline(always)]
+fn repel_from_later_by(
+    pairs: impl FnOnce(&Pusher, Later<'_>, (f64, f64)) -> (f64, f64),
+    i: usize,
+    xs: &[f64],
+    ys: &[f64],
+    mass: &[f64],
+    fxs: &mut [f64],
+    fys: &mut [f64],
+) {
     let me = Pusher { index: i, x: xs[i], y: ys[i], mass: mass[i] };
     let ((fx_i, fxs), (fy_i, fys)) = (fxs[i..].split_at_mut(1), fys[i..].split_at_mut(1));
     // Arrays of two, and the one left over (`as_chunks`: no bounds checks in the loops).
     let ((x2, x1), (y2, y1), (m2, m1)) = (xs[i + 1..].as_chunks(), ys[i + 1..].as_chunks(), mass[i + 1..].as_chunks());
     let ((fx2, fx1), (fy2, fy1)) = (fxs.as_chunks_mut(), fys.as_chunks_mut());
     let later = Later { xs: x2, ys: y2, mass: m2, fxs: fx2, fys: fy2 };
-    let (mut fx, mut fy) = repel_pairs(&me, later, (fx_i[0], fy_i[0]));
+    let (mut fx, mut fy) = pairs(&me, later, (fx_i[0], fy_i[0]));
     let j = i + 1 + 2 * x2.len();
     for ((((&xj, &yj), &mj), fxj), fyj) in x1.iter().zip(y1).zip(m1).zip(fx1).zip(fy1) {
         let (px, py) = push(&me, j, xj, yj, mj);
@@ -231,9 +246,14 @@ fn repel_pairs(me: &Pusher, later: Later<'_>, sum: (f64, f64)) -> (f64, f64) {
     (out[0], out[1])
 }
 
-/// [`repel_pairs`] without SSE2: the plain loop.
+/// [`repel_pairs`] without SSE2.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-fn repel_pairs(me: &Pusher, later: Later<'_>, sum: (f64, f64)) -> (f64, f64) {
+use repel_pairs_plain as repel_pairs;
+
+/// [`repel_pairs`] as a plain loop: what other processors run, and what a test compares the
+/// SSE2 loop with on x86-64.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+fn repel_pairs_plain(me: &Pusher, later: Later<'_>, sum: (f64, f64)) -> (f64, f64) {
     let (mut fx, mut fy) = sum;
     let mut j = me.index + 1;
     let Later { xs, ys, mass, fxs, fys } = later;
@@ -382,9 +402,12 @@ mod tests {
         let ys: Vec<f64> =
             (0..n).map(|k| if k % 5 == 3 || k == 9 || k == 21 { -1.5 } else { (k * 7 % 13) as f64 / 3.0 }).collect();
         let mass: Vec<f64> = (0..n).map(|k| 1.0 + (k % 4) as f64 * 2.5).collect();
+        // The loop this machine runs, and the plain one (the same on x86-64 and elsewhere).
         let (mut fxs, mut fys) = (vec![0.0; n], vec![0.0; n]);
+        let (mut plain_fxs, mut plain_fys) = (vec![0.0; n], vec![0.0; n]);
         for i in 0..n {
             repel_from_later(i, &xs, &ys, &mass, &mut fxs, &mut fys);
+            repel_from_later_by(repel_pairs_plain, i, &xs, &ys, &mass, &mut plain_fxs, &mut plain_fys);
         }
         let mut expected = vec![(0.0f64, 0.0f64); n];
         for i in 0..n {
@@ -404,11 +427,9 @@ mod tests {
             }
         }
         for k in 0..n {
-            assert_eq!(
-                (fxs[k].to_bits(), fys[k].to_bits()),
-                (expected[k].0.to_bits(), expected[k].1.to_bits()),
-                "node {k}"
-            );
+            let want = (expected[k].0.to_bits(), expected[k].1.to_bits());
+            assert_eq!((fxs[k].to_bits(), fys[k].to_bits()), want, "node {k}");
+            assert_eq!((plain_fxs[k].to_bits(), plain_fys[k].to_bits()), want, "node {k}, plain loop");
         }
     }
 
