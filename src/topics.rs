@@ -13,7 +13,9 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 
 use crate::config::TopicsConfig;
 use crate::text::escape_html as escape;
@@ -33,7 +35,8 @@ pub type ThemeSpec = (Vec<(String, f64)>, Vec<String>);
 
 /// All topic themes' phrases in one automaton.
 pub struct Matcher {
-    automaton: Option<AhoCorasick>,
+    /// None when no theme has a phrase. Searched through its transitions (see [`leftmost_longest`]).
+    automaton: Option<DFA>,
     /// Per pattern: the themes that list it as a keyword, with the weight, in listing order
     /// (a theme that lists it twice is here twice).
     keywords: Vec<Vec<(usize, f64)>>,
@@ -90,16 +93,7 @@ impl Matcher {
                 )
             })
             .collect();
-        let automaton = (!patterns.is_empty()).then(|| {
-            // A DFA: the phrases are few, and every section of every article passes through it.
-            AhoCorasickBuilder::new()
-                .kind(Some(AhoCorasickKind::DFA))
-                .prefilter(false)
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(true)
-                .build(&patterns)
-                .expect("phrases of bounded size build an automaton")
-        });
+        let automaton = (!patterns.is_empty()).then(|| automaton(&patterns));
         let keywords: Vec<Vec<(usize, f64)>> = owners
             .iter()
             .map(|owners| {
@@ -148,19 +142,18 @@ impl Matcher {
         scratch.prepare(self.themes, self.keywords.len());
         let Scratch { weight, distinct, spans, seen_in, call } = scratch;
         let bytes = folded.as_bytes();
-        for found in automaton.find_iter(folded) {
-            let pattern = found.pattern().as_usize();
+        leftmost_longest(automaton, bytes, |start, end, pattern| {
             let (start_latin, end_latin) = self.latin[pattern];
-            let before = found.start().checked_sub(1).map(|i| bytes[i]);
-            let after = bytes.get(found.end()).copied();
+            let before = start.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(end).copied();
             if (start_latin && before.is_some_and(|b| b.is_ascii_alphanumeric()))
                 || (end_latin && after.is_some_and(|b| b.is_ascii_alphanumeric()))
             {
-                continue;
+                return;
             }
             for &(theme, w) in &self.keywords[pattern] {
                 weight[theme] += w;
-                spans[theme].push((found.start(), found.end()));
+                spans[theme].push((start, end));
             }
             // A phrase counts once per theme towards the different phrases matched.
             if seen_in[pattern] != *call {
@@ -169,7 +162,7 @@ impl Matcher {
                     distinct[theme] += 1;
                 }
             }
-        }
+        });
         if !weight.iter().any(|&w| w > 0.0) {
             return;
         }
@@ -185,6 +178,63 @@ impl Matcher {
             }
         }
     }
+}
+
+/// The automaton of [`Matcher`] for `patterns`.
+fn automaton(patterns: &[String]) -> DFA {
+    // A DFA: the phrases are few, and every section of every article passes through it.
+    DFA::builder()
+        .prefilter(false)
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .expect("phrases of bounded size build an automaton")
+}
+
+/// Calls `found(start, end, pattern)` for each match of `dfa` (a leftmost-longest, unanchored
+/// one) in `text`, in order: the matches aho-corasick's `find_iter` reports, found by a plain
+/// loop over the DFA's transitions. The crate's iterator reaches its search through a trait
+/// object and reads its position back from an `Input` for every byte; this loop keeps the
+/// state in a register (see [`next_special`]), and prose is nearly all that topics read.
+///
+/// The search for one match, as the crate does it: from the start state, walk on past every
+/// match state (the last one seen is the longest of the leftmost matches) until the dead state
+/// or the end of the text; the next search starts where that match ends.
+fn leftmost_longest(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+    let start = dfa.start_state(Anchored::No).expect("an unanchored DFA has an unanchored start state");
+    let mut at = 0;
+    loop {
+        let (mut sid, mut pos) = (start, at);
+        let mut last = None;
+        while let Some((end, special)) = next_special(dfa, sid, text, pos) {
+            (sid, pos) = (special, end);
+            if dfa.is_dead(sid) {
+                break;
+            }
+            // (Built without a prefilter, the DFA's only other special states are match states.)
+            if dfa.is_match(sid) {
+                last = Some((end, dfa.match_pattern(sid, 0)));
+            }
+        }
+        let Some((end, pattern)) = last else { return };
+        found(end - dfa.pattern_len(pattern), end, pattern.as_usize());
+        at = end;
+    }
+}
+
+/// Walks `dfa` from state `sid` over `text[at..]` to the next special state (a match, or the
+/// dead state): where it enters it (just after the byte that leads there), and the state. Out
+/// of line, so that its loop, which every byte of every section goes through, has the
+/// registers to itself.
+#[inline(never)]
+fn next_special(dfa: &DFA, mut sid: StateID, text: &[u8], at: usize) -> Option<(usize, StateID)> {
+    for (i, &byte) in text[at..].iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, byte);
+        if dfa.is_special(sid) {
+            return Some((at + i + 1, sid));
+        }
+    }
+    None
 }
 
 /// Working memory of [`Matcher::score_into`].
@@ -600,6 +650,38 @@ mod tests {
                 rest = &rest[cut..];
             }
             assert_eq!(html.out, escape(&crate::text::collapse_whitespace(&text)), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_walk_finds_what_aho_corasick_finds() {
+        // Pieces that share prefixes and suffixes, so that longer and shorter phrases compete,
+        // in both cases, and bytes that start the same UTF-8 sequences as the phrases' do.
+        let alphabet = ["数", "字", "化", "转", "型", "a", "B", "b", "A", " ", "，", "Ｂ", "x"];
+        let mut rng = crate::text::TestRng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..400 {
+            let mut patterns: Vec<String> = Vec::new();
+            for _ in 0..1 + rng.below(6) {
+                let p: String = (0..1 + rng.below(4)).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+                // (Matcher keeps phrases distinct, as the builder needs them for equal results.)
+                if !patterns.contains(&p) {
+                    patterns.push(p);
+                }
+            }
+            let dfa = automaton(&patterns);
+            let reference = aho_corasick::AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .expect("small patterns");
+            for _ in 0..20 {
+                let text: String = (0..rng.below(30)).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+                let mut walked = Vec::new();
+                leftmost_longest(&dfa, text.as_bytes(), |s, e, p| walked.push((s, e, p)));
+                let expected: Vec<(usize, usize, usize)> =
+                    reference.find_iter(&text).map(|m| (m.start(), m.end(), m.pattern().as_usize())).collect();
+                assert_eq!(walked, expected, "{patterns:?} in {text:?}");
+            }
         }
     }
 
