@@ -225,10 +225,21 @@ fn leftmost_longest(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, 
 /// Walks `dfa` from state `sid` over `text[at..]` to the next special state (a match, or the
 /// dead state): where it enters it (just after the byte that leads there), and the state. Out
 /// of line, so that its loop, which every byte of every section goes through, has the
-/// registers to itself.
+/// registers to itself; four bytes a round, so that the end of the text is tested once for
+/// four transitions (about a quarter fewer instructions per byte).
 #[inline(never)]
 fn next_special(dfa: &DFA, mut sid: StateID, text: &[u8], at: usize) -> Option<(usize, StateID)> {
-    for (i, &byte) in text[at..].iter().enumerate() {
+    let (rounds, rest) = text[at..].as_chunks::<4>();
+    for (round, bytes) in rounds.iter().enumerate() {
+        for (i, &byte) in bytes.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, byte);
+            if dfa.is_special(sid) {
+                return Some((at + 4 * round + i + 1, sid));
+            }
+        }
+    }
+    let at = at + 4 * rounds.len();
+    for (i, &byte) in rest.iter().enumerate() {
         sid = dfa.next_state(Anchored::No, sid, byte);
         if dfa.is_special(sid) {
             return Some((at + i + 1, sid));
