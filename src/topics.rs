@@ -423,7 +423,7 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
         0 => first_byte,
         back => folded[..first_byte].char_indices().rev().nth(back - 1).map_or(0, |(i, _)| i),
     };
-    let to = folded[from..].char_indices().nth(SNIPPET_CHARS).map_or(folded.len(), |(i, _)| from + i);
+    let to = from + char_start(&folded[from..], SNIPPET_CHARS);
     // The html is written with its whitespace collapsed as it goes (the same text as
     // `collapse_whitespace` of the whole: the markup added holds no whitespace).
     // Room for the text, the marks around the matches and a few escapes.
@@ -448,6 +448,23 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
         html.markup("…");
     }
     html.out
+}
+
+/// Where character `n` (counted from 0) of `text` starts, or the end of `text` when it has no
+/// more than `n` characters: `char_indices().nth(n)`, with the bytes that start a character
+/// counted a block at a time (a loop the compiler vectorizes) up to the block that holds it.
+fn char_start(text: &str, n: usize) -> usize {
+    let starts = |b: u8| (b as i8) >= -0x40;
+    let bytes = text.as_bytes();
+    let (mut at, mut seen) = (0, 0);
+    for block in bytes.chunks(64) {
+        let here = usize::from(block.iter().map(|&b| u8::from(starts(b))).sum::<u8>());
+        if seen + here > n {
+            break;
+        }
+        (at, seen) = (at + block.len(), seen + here);
+    }
+    bytes[at..].iter().enumerate().filter(|&(_, &b)| starts(b)).nth(n - seen).map_or(bytes.len(), |(i, _)| at + i)
 }
 
 /// HTML written with runs of whitespace as one space and none at either end, and without
@@ -730,6 +747,18 @@ mod tests {
             let len = if rng.below(10) == 0 { 200 + rng.below(400) } else { rng.below(12) };
             let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
             assert_eq!(visible_chars(&text), text.chars().filter(|c| !c.is_whitespace()).count(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn char_start_is_where_the_nth_character_starts() {
+        let alphabet = ["a", "é", "外", "😀", " "];
+        let mut rng = crate::text::TestRng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..2000 {
+            let text: String = (0..rng.below(150)).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let n = rng.below(160);
+            let expected = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+            assert_eq!(char_start(&text, n), expected, "{n} in {text:?}");
         }
     }
 
