@@ -504,6 +504,11 @@ impl Collapsed {
             let (len, special) = match b {
                 b'\t'..=b'\r' | b' ' => (1, Special::Space),
                 b'&' | b'<' | b'>' | b'"' | b'\'' => (1, Special::Escaped(b)),
+                // Chinese punctuation starts with these two (`。` is E3 80 82, `，` EF BC 8C),
+                // and only U+3000 (E3 80 80) and U+FEFF (EF BB BF) among their characters
+                // are special: told by their bytes, the others are not decoded.
+                0xE3 if bytes.get(i + 1..i + 3) != Some(&[0x80, 0x80]) => (3, Special::None),
+                0xEF if bytes.get(i + 1..i + 3) != Some(&[0xBB, 0xBF]) => (3, Special::None),
                 _ => {
                     let c = text[i..].chars().next().unwrap_or_default();
                     let special = if crate::text::is_zero_width(c) {
