@@ -8,9 +8,9 @@
 //! the outputs to a tmpfs, which separates the build's own cost from the disk's. It prints medians
 //! of wall time, CPU seconds (user + system, as `wait4` reports them for the child: they compare
 //! across a shared, noisy machine better than wall time; each part's median is printed too),
-//! peak memory, pages per second and CPU per page, and each stage's wall and CPU
-//! time. The last table is the growth check: CPU per page of every stage at each size, relative
-//! to the smallest — linear stages stay near 1.
+//! peak memory, pages per second and CPU per page, and each stage's wall and CPU time. The last
+//! table is the growth check: CPU per page of every stage at each size, relative to the
+//! smallest — linear stages stay near 1.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -124,8 +124,9 @@ fn main() {
         // size is done: deleting just before a build would measure the file system rather than
         // the build (ext4 without a journal, as on this project's machines, skips inodes freed
         // in the last minute, or six while their table block is not yet written back, one by
-        // one, looking each one's table block up to learn when it was freed). THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm
-        // takes the disk out of the measurement).
+        // one, looking each one's table block up to learn when it was freed).
+        // THEMATA_BENCH_OUTPUT puts the outputs elsewhere (a tmpfs such as /dev/shm takes the
+        // disk out of the measurement).
         let outputs = match std::env::var_os("THEMATA_BENCH_OUTPUT") {
             Some(dir) => tempfile::tempdir_in(dir).expect("output dir"),
             None => tempfile::tempdir_in(root).expect("output dir"),

@@ -5,6 +5,7 @@
 //! [`related`], [`graph`]) → [`render`]
 //! → [`feeds`] → [`output`], driven by [`build`]; [`check`] runs the same stages without writing.
 
+mod automaton;
 pub mod build;
 pub mod check;
 pub mod config;

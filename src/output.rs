@@ -145,9 +145,8 @@ pub struct Staging {
     /// bytes, and every output file looks its folder up.
     folders: Mutex<FastSet<String>>,
     /// Files equal to the current output's, linked from there at the commit: (path, old file).
+    /// The files taken and not kept are the ones written.
     kept: Mutex<Vec<(String, PathBuf)>>,
-    /// Whether any file has been written into the staging folder.
-    wrote: std::sync::atomic::AtomicBool,
     committed: bool,
 }
 
@@ -169,7 +168,6 @@ impl Staging {
             taken: Taken::default(),
             folders: Mutex::new(FastSet::default()),
             kept: Mutex::new(Vec::new()),
-            wrote: std::sync::atomic::AtomicBool::new(false),
             committed: false,
         })
     }
@@ -183,10 +181,11 @@ impl Staging {
         let dir = self.dir.join(parent);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        let mut folder = parent;
         // The folder and its ancestors, up to the first one already known.
-        while !folder.is_empty() && folders.insert(folder.to_string()) {
-            folder = folder.rsplit_once('/').map_or("", |(up, _)| up);
+        for folder in folders_of(rel) {
+            if !folders.insert(folder.to_string()) {
+                break;
+            }
         }
         Ok(())
     }
@@ -207,7 +206,6 @@ impl Staging {
             self.kept.lock().unwrap_or_else(|e| e.into_inner()).push((rel.to_string(), old));
             return Ok(());
         }
-        self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
         self.folder_for(rel)?;
         let path = self.dir.join(rel);
         std::fs::write(&path, bytes).map_err(io_error(&path))
@@ -246,7 +244,7 @@ impl Staging {
     pub fn commit(mut self) -> Result<(), WriteError> {
         self.committed = true;
         let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|e| e.into_inner()));
-        if !self.wrote.load(std::sync::atomic::Ordering::Relaxed)
+        if kept.len() == self.files()
             && let Some(previous) = &self.previous
             && holds_only(previous, &kept)
         {
@@ -280,17 +278,20 @@ impl Drop for Staging {
     }
 }
 
+/// The folders a relative path lies in, innermost first: `a/b/c.html` → `a/b`, `a`.
+fn folders_of(rel: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(rel.rsplit_once('/').map(|(up, _)| up), |folder| folder.rsplit_once('/').map(|(up, _)| up))
+}
+
 /// Whether the folder `dir` holds exactly the files `kept` (paths relative to it, each known to
 /// be a file there) and their folders: no other file, folder or link.
 fn holds_only(dir: &Path, kept: &[(String, PathBuf)]) -> bool {
     let mut folders: FastSet<&str> = FastSet::default();
     for (rel, _) in kept {
-        let mut rel = rel.as_str();
-        while let Some((up, _)) = rel.rsplit_once('/') {
-            if !folders.insert(up) {
+        for folder in folders_of(rel) {
+            if !folders.insert(folder) {
                 break;
             }
-            rel = up;
         }
     }
     count_tree(dir).is_ok_and(|(files, subfolders)| files == kept.len() && subfolders == folders.len())

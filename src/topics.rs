@@ -13,10 +13,11 @@
 
 use std::borrow::Cow;
 
-use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
+use crate::automaton::next_special;
 use crate::config::TopicsConfig;
 use crate::text::escape_html as escape;
 
@@ -220,32 +221,6 @@ fn leftmost_longest(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, 
         found(end - dfa.pattern_len(pattern), end, pattern.as_usize());
         at = end;
     }
-}
-
-/// Walks `dfa` from state `sid` over `text[at..]` to the next special state (a match, or the
-/// dead state): where it enters it (just after the byte that leads there), and the state. Out
-/// of line, so that its loop, which every byte of every section goes through, has the
-/// registers to itself; four bytes a round, so that the end of the text is tested once for
-/// four transitions (about a quarter fewer instructions per byte).
-#[inline(never)]
-fn next_special(dfa: &DFA, mut sid: StateID, text: &[u8], at: usize) -> Option<(usize, StateID)> {
-    let (rounds, rest) = text[at..].as_chunks::<4>();
-    for (round, bytes) in rounds.iter().enumerate() {
-        for (i, &byte) in bytes.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, byte);
-            if dfa.is_special(sid) {
-                return Some((at + 4 * round + i + 1, sid));
-            }
-        }
-    }
-    let at = at + 4 * rounds.len();
-    for (i, &byte) in rest.iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, byte);
-        if dfa.is_special(sid) {
-            return Some((at + i + 1, sid));
-        }
-    }
-    None
 }
 
 /// Working memory of [`Matcher::score_into`].

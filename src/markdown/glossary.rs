@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
@@ -36,6 +36,7 @@ use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
 use super::emphasis::is_wide;
 use super::{Spanned, escape_href, escape_html};
+use crate::automaton::next_special;
 
 /// The terms of a site's glossary and a matcher for all their phrases.
 /// Built once per site, shared by every page (it is `Sync`).
@@ -232,21 +233,6 @@ fn occurrences(dfa: &DFA, text: &[u8], mut found: impl FnMut(usize, usize, usize
             }
         }
     }
-}
-
-/// Walks `dfa` from state `sid` over `text[at..]` to the next special state (a match, or
-/// the dead state): where it enters it (just after the byte that leads there), and the
-/// state. Out of line, so that its loop, which every byte of prose goes through, has the
-/// registers to itself (inlined into [`Pass::flush`] it kept its state on the stack).
-#[inline(never)]
-fn next_special(dfa: &DFA, mut sid: StateID, text: &[u8], at: usize) -> Option<(usize, StateID)> {
-    for (i, &byte) in text[at..].iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, byte);
-        if dfa.is_special(sid) {
-            return Some((at + i + 1, sid));
-        }
-    }
-    None
 }
 
 /// What makes [`Folded::new`] change a text: whitespace other than a single
