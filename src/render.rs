@@ -581,8 +581,8 @@ struct SectionRef<'a> {
 struct PageTopicView<'a> {
     title: &'a str,
     slug: &'a str,
-    permalink: String,
-    section: Option<SectionRef<'a>>,
+    permalink: Part<String>,
+    section: Part<Option<SectionRef<'a>>>,
     score: f64,
     snippet: &'a str,
     declared: bool,
@@ -700,6 +700,8 @@ struct Views<'a> {
     /// Each page's link (title and permalink), serialized once: listings, neighbours, related
     /// articles and glossary lists all show the same few thousand links.
     links: Vec<Shared>,
+    /// Each topic theme's permalink as a template value, for the listing entries' `themes`.
+    topic_permalinks: Vec<tera::Value>,
     /// The hash of the variables every template gets but `current_url` and `current_path`
     /// ([`Views::site_globals`]; 0 without `hashing`). Each render thread builds its own copy
     /// of the variables themselves.
@@ -720,6 +722,7 @@ impl<'a> Views<'a> {
             hashing,
             entries: Vec::new(),
             links: Vec::new(),
+            topic_permalinks: Vec::new(),
             globals_hash: 0,
             id: {
                 static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -749,6 +752,8 @@ impl<'a> Views<'a> {
                 taxonomy.terms.iter().map(|term| tera::Value::from_serializable(&term_link(term))).collect()
             })
             .collect();
+        self.topic_permalinks =
+            self.site.topics.iter().map(|t| tera::Value::from(self.url(&self.site.pages[t.page].path))).collect();
         self.links =
             (0..self.site.pages.len()).into_par_iter().map(|n| Shared::new(&self.link(n), self.hashing)).collect();
         let link = |n: Option<usize>| n.map_or_else(tera::Value::none, |n| self.links[n].value.clone());
@@ -974,22 +979,47 @@ impl<'a> Views<'a> {
             lower,
             higher,
             section,
-            themes: page
-                .topics
-                .iter()
-                .map(|t| {
-                    let topic = &self.site.topics[t.topic];
-                    PageTopicView {
-                        title: self.site.pages[topic.page].title(),
-                        slug: &topic.slug,
-                        permalink: self.url(&self.site.pages[topic.page].path),
-                        section: t.section.map(|i| self.section_ref(number, i)),
-                        score: round2(t.score),
-                        snippet: &t.snippet,
-                        declared: t.declared,
+            themes: {
+                // A listing entry stays in memory for the whole render, and a page belongs to
+                // several themes (six or seven in the generated benchmark site), often through
+                // the same section: there each theme's permalink is the topic's one value, and
+                // the themes pointing at one section share its value.
+                let mut sections: Vec<(usize, tera::Value)> = Vec::new();
+                let mut section_value = |i: usize| match sections.iter().find(|(j, _)| *j == i) {
+                    Some((_, value)) => value.clone(),
+                    None => {
+                        let value = tera::Value::from_serializable(&self.section_ref(number, i));
+                        sections.push((i, value.clone()));
+                        value
                     }
-                })
-                .collect(),
+                };
+                page.topics
+                    .iter()
+                    .map(|t| {
+                        let topic = &self.site.topics[t.topic];
+                        let shared_permalink = self.topic_permalinks.get(t.topic).filter(|_| !links);
+                        let (permalink, section) = match shared_permalink {
+                            Some(permalink) => (
+                                Part::Shared(permalink.clone()),
+                                t.section.map_or(Part::Own(None), |i| Part::Shared(section_value(i))),
+                            ),
+                            None => (
+                                Part::Own(self.url(&self.site.pages[topic.page].path)),
+                                Part::Own(t.section.map(|i| self.section_ref(number, i))),
+                            ),
+                        };
+                        PageTopicView {
+                            title: self.site.pages[topic.page].title(),
+                            slug: &topic.slug,
+                            permalink,
+                            section,
+                            score: round2(t.score),
+                            snippet: &t.snippet,
+                            declared: t.declared,
+                        }
+                    })
+                    .collect()
+            },
             backlinks: if with_content {
                 page.backlinks
                     .iter()
