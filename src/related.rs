@@ -100,22 +100,21 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
     }
     let model = Model::build(docs);
     let exact = k.saturating_mul(EXACT_CANDIDATES_PER_RESULT).max(MIN_EXACT_CANDIDATES);
-    // Each article's candidates, ascending.
-    let candidates: Vec<Vec<u32>> = if n - 1 <= exact {
+    // Each article's candidates, ascending, and the order to score the articles in.
+    let (candidates, order): (Vec<Vec<u32>>, Vec<u32>) = if n - 1 <= exact {
         // The whole collection fits in the budget: compare with every other article.
-        (0..n).map(|d| (0..n as u32).filter(|&e| e as usize != d).collect()).collect()
+        ((0..n).map(|d| (0..n as u32).filter(|&e| e as usize != d).collect()).collect(), (0..n as u32).collect())
     } else {
-        in_chunks(&model, |scratch, d| {
-            let mut candidates = scratch.candidates(&model, d, exact);
-            candidates.sort_unstable();
-            candidates
-        })
+        let mut candidates = in_chunks(&model, None, |scratch, d| scratch.candidates(&model, d, exact));
+        let order = neighbour_order(&candidates);
+        candidates.par_iter_mut().for_each(|list| list.sort_unstable());
+        (candidates, order)
     };
     // A pair that are each other's candidates is scored once, by the lower article: the score
     // is the same float both ways (see `Scratch::score`). Scores line up with the candidates;
     // those of pairs the other article scores are NaN here.
     let listed_by = ListedBy::new(&candidates);
-    let scores: Vec<Vec<f32>> = in_chunks(&model, |scratch, d| {
+    let scores: Vec<Vec<f32>> = in_chunks(&model, Some(&order), |scratch, d| {
         let mirrored = listed_by.mirrored(d, &candidates[d]);
         scratch.score(&model, d, &candidates[d], |i| mirrored[i].is_none())
     });
@@ -194,18 +193,59 @@ impl ListedBy {
 }
 
 /// `work(scratch, d)` for every article `d`, in parallel: a few chunks per thread, each with
-/// its own scratch space, collected in article order.
-fn in_chunks<T: Send>(model: &Model, work: impl Fn(&mut Scratch, usize) -> T + Sync) -> Vec<T> {
+/// its own scratch space, collected in article order. The articles are taken in `order` if
+/// given (a permutation of them), else in article order.
+fn in_chunks<T: Send + Default>(
+    model: &Model,
+    order: Option<&[u32]>,
+    work: impl Fn(&mut Scratch, usize) -> T + Sync,
+) -> Vec<T> {
     let n = model.vectors.len();
     let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(1);
-    (0..n.div_ceil(chunk))
+    let article = |at: usize| order.map_or(at, |order| order[at] as usize);
+    let done: Vec<T> = (0..n.div_ceil(chunk))
         .into_par_iter()
         .flat_map_iter(|c| {
             let mut scratch = Scratch::new(model);
             let work = &work;
-            (c * chunk..((c + 1) * chunk).min(n)).map(move |d| work(&mut scratch, d))
+            (c * chunk..((c + 1) * chunk).min(n)).map(move |at| work(&mut scratch, article(at)))
         })
-        .collect()
+        .collect();
+    let Some(order) = order else { return done };
+    let mut in_article_order: Vec<T> = std::iter::repeat_with(T::default).take(n).collect();
+    for (&d, result) in order.iter().zip(done) {
+        in_article_order[d as usize] = result;
+    }
+    in_article_order
+}
+
+/// An order of the articles in which each is followed, where possible, by the best of its
+/// candidates (`ranked`, best first) not yet placed; when all of them are, by the lowest
+/// article not yet placed.
+///
+/// Scoring reads the vectors of an article's hundred or so candidates, which together are
+/// larger than a core's cache: in article order, the next article's candidates are others
+/// again, read from memory. Neighbours share many candidates, so in this order much of what
+/// the next article reads is still in cache. The order changes no score (each pair's sum is
+/// added in term order whoever scores it) and so no list.
+fn neighbour_order(ranked: &[Vec<u32>]) -> Vec<u32> {
+    let n = ranked.len();
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut lowest = 0;
+    let mut next = None;
+    while order.len() < n {
+        let d = next.unwrap_or_else(|| {
+            while placed[lowest] {
+                lowest += 1;
+            }
+            lowest
+        });
+        placed[d] = true;
+        order.push(d as u32);
+        next = ranked[d].iter().map(|&e| e as usize).find(|&e| !placed[e]);
+    }
+    order
 }
 
 /// Everything scoring needs, shared read-only by the threads.
@@ -228,11 +268,7 @@ struct Model {
 impl Model {
     fn build(docs: &[Doc]) -> Model {
         let n = docs.len();
-        let counts: Vec<tokens::Counts> = docs
-            .par_iter()
-            .map_init(tokens::Counter::default, |counter, doc| counter.count(doc.title, doc.text, TITLE_BOOST))
-            .collect();
-        let (terms, df): (Vec<Vec<u64>>, Vec<u32>) = intern(counts);
+        let (terms, df) = count_and_intern(docs);
         let vocabulary = df.len();
         let idf: Vec<f64> = df.iter().map(|&df| (n as f64 / f64::from(df)).ln()).collect();
         let vectors: Vec<Vec<(u32, f32)>> = terms.into_par_iter().map(|terms| weigh(terms, &idf)).collect();
@@ -249,57 +285,105 @@ impl Model {
     }
 }
 
-/// Gives every distinct token a term id (in order of first appearance, so the same on every
-/// run: an article's new CJK tokens in ascending key order, then its new words in ascending
-/// order) and returns each article's terms as `term << 32 | tf`, in no particular order, plus
-/// each term's document frequency.
-fn intern(counts: Vec<tokens::Counts>) -> (Vec<Vec<u64>>, Vec<u32>) {
-    let mut cjk_ids = tokens::KeyCounts::default();
-    let mut word_ids: FastMap<Box<str>, u32> = FastMap::default();
-    let mut df: Vec<u32> = Vec::new();
-    let mut fresh: Vec<(u64, u32)> = Vec::new();
-    let new_id = |df: &mut Vec<u32>| {
-        df.push(1);
-        u32::try_from(df.len() - 1).expect("fewer than 2^32 distinct tokens")
+/// Articles counted per batch while the batch before is interned.
+const COUNT_BATCH: usize = 256;
+
+/// Each article's terms as [`Interner::terms`] gives them, plus each term's document frequency.
+///
+/// Counting is parallel and interning sequential (term ids follow input order), so the two
+/// overlap: a batch of articles is counted while the one before is interned. Only two batches
+/// of counts are alive at a time; counting the whole collection first held them all (16 bytes
+/// a distinct token per article, about 64 MB at 10,000 articles) at once.
+fn count_and_intern(docs: &[Doc]) -> (Vec<Vec<u64>>, Vec<u32>) {
+    // A few counters per thread, each counting a share of every batch: a counter's table
+    // grows once, not again for every batch.
+    let mut counters: Vec<tokens::Counter> =
+        std::iter::repeat_with(tokens::Counter::default).take(rayon::current_num_threads() * 4).collect();
+    let count = |batch: &[Doc], counters: &mut [tokens::Counter]| -> Vec<tokens::Counts> {
+        let share = batch.len().div_ceil(counters.len()).max(1);
+        let shares: Vec<Vec<tokens::Counts>> = batch
+            .par_chunks(share)
+            .zip(counters.par_iter_mut())
+            .map(|(docs, counter)| docs.iter().map(|doc| counter.count(doc.title, doc.text, TITLE_BOOST)).collect())
+            .collect();
+        shares.into_iter().flatten().collect()
     };
-    let pack = |term: u32, tf: u32| (u64::from(term) << 32) | u64::from(tf);
-    let terms = counts
-        .into_iter()
-        .map(|counts| {
-            let mut terms = Vec::with_capacity(counts.cjk.len() + counts.words.len());
-            for (key, tf) in counts.cjk {
-                match cjk_ids.get(key) {
-                    Some(term) => {
-                        df[term as usize] += 1;
-                        terms.push(pack(term, tf));
-                    }
-                    None => fresh.push((key, tf)),
+    let mut interner = Interner::default();
+    let mut terms: Vec<Vec<u64>> = Vec::with_capacity(docs.len());
+    let mut batches = docs.chunks(COUNT_BATCH);
+    let mut counted = batches.next().map(|batch| count(batch, &mut counters)).unwrap_or_default();
+    loop {
+        let next = batches.next();
+        let ready = std::mem::take(&mut counted);
+        let (following, ()) = rayon::join(
+            || next.map(|batch| count(batch, &mut counters)),
+            || terms.extend(ready.into_iter().map(|counts| interner.terms(counts))),
+        );
+        match following {
+            Some(following) => counted = following,
+            None => break,
+        }
+    }
+    (terms, interner.df)
+}
+
+/// Gives every distinct token a term id, in order of first appearance, so the same on every
+/// run: an article's new CJK tokens in ascending key order, then its new words in ascending
+/// order.
+#[derive(Default)]
+struct Interner {
+    cjk_ids: tokens::KeyCounts,
+    word_ids: FastMap<Box<str>, u32>,
+    /// Per term: the number of articles interned so far that contain it.
+    df: Vec<u32>,
+    /// The current article's CJK tokens without an id yet.
+    fresh: Vec<(u64, u32)>,
+}
+
+impl Interner {
+    /// The next article's terms as `term << 32 | tf`, in no particular order.
+    fn terms(&mut self, counts: tokens::Counts) -> Vec<u64> {
+        let pack = |term: u32, tf: u32| (u64::from(term) << 32) | u64::from(tf);
+        let mut terms = Vec::with_capacity(counts.cjk.len() + counts.words.len());
+        for (key, tf) in counts.cjk {
+            match self.cjk_ids.get(key) {
+                Some(term) => {
+                    self.df[term as usize] += 1;
+                    terms.push(pack(term, tf));
                 }
+                None => self.fresh.push((key, tf)),
             }
-            fresh.sort_unstable_by_key(|&(key, _)| key);
-            for (key, tf) in fresh.drain(..) {
-                let term = new_id(&mut df);
-                cjk_ids.insert(key, term);
-                terms.push(pack(term, tf));
-            }
-            for (word, tf) in counts.words {
-                let term = match word_ids.get(&word) {
-                    Some(&term) => {
-                        df[term as usize] += 1;
-                        term
-                    }
-                    None => {
-                        let term = new_id(&mut df);
-                        word_ids.insert(word, term);
-                        term
-                    }
-                };
-                terms.push(pack(term, tf));
-            }
-            terms
-        })
-        .collect();
-    (terms, df)
+        }
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable_by_key(|&(key, _)| key);
+        for (key, tf) in fresh.drain(..) {
+            let term = self.new_id();
+            self.cjk_ids.insert(key, term);
+            terms.push(pack(term, tf));
+        }
+        self.fresh = fresh;
+        for (word, tf) in counts.words {
+            let term = match self.word_ids.get(&word) {
+                Some(&term) => {
+                    self.df[term as usize] += 1;
+                    term
+                }
+                None => {
+                    let term = self.new_id();
+                    self.word_ids.insert(word, term);
+                    term
+                }
+            };
+            terms.push(pack(term, tf));
+        }
+        terms
+    }
+
+    /// A new term, found in one article so far.
+    fn new_id(&mut self) -> u32 {
+        self.df.push(1);
+        u32::try_from(self.df.len() - 1).expect("fewer than 2^32 distinct tokens")
+    }
 }
 
 /// An article's unit-length TF-IDF vector, ascending term ids, zero weights left out.
@@ -312,6 +396,8 @@ fn weigh(mut terms: Vec<u64>, idf: &[f64]) -> Vec<(u32, f32)> {
     for packed in terms {
         let (term, tf) = ((packed >> 32) as u32, packed as u32);
         let tf_weight = table.get(tf as usize).copied().unwrap_or_else(|| 1.0 + f64::from(tf).ln());
+        // Checked: every term of a vector is below the vocabulary, which `Scratch::score`
+        // relies on to read without checks.
         let weight = tf_weight * idf[term as usize];
         if weight > 0.0 {
             weights.push((term, weight));
@@ -464,30 +550,70 @@ impl Labels {
     }
 }
 
+/// `dense[t] × w` for an entry (term `t`, weight `w`) of a vector.
+///
+/// # Safety
+///
+/// `t` is below `dense.len()`.
+#[inline(always)]
+unsafe fn product(dense: &[f32], (term, weight): (u32, f32)) -> f32 {
+    // SAFETY: the caller's promise.
+    unsafe { *dense.get_unchecked(term as usize) * weight }
+}
+
 /// `sum` plus `dense[t] × w` for each (term `t`, weight `w`) of `vector`, added in order.
-fn dot(mut sum: f32, dense: &[f32], vector: &[(u32, f32)]) -> f32 {
-    for &(term, weight) in vector {
-        sum += dense[term as usize] * weight;
+///
+/// # Safety
+///
+/// Every term of `vector` is below `dense.len()`.
+unsafe fn dot(mut sum: f32, dense: &[f32], vector: &[(u32, f32)]) -> f32 {
+    for &entry in vector {
+        // SAFETY: the caller's promise.
+        sum += unsafe { product(dense, entry) };
     }
     sum
 }
 
 /// [`dot`] of four vectors of one length at once: four independent sums interleaved, so each
 /// addition need not wait for the one before it; every sum still adds its own products in its
-/// own order.
-fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4], mut sums: [f32; 4]) -> [f32; 4] {
-    let [a, b, c, d] = vectors;
-    for (at, (((x, y), z), w)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
-        if at % PREFETCH_EVERY == 0 {
-            for vector in vectors {
-                prefetch(vector.as_ptr().wrapping_add(at + PREFETCH_AHEAD));
+/// own order (the compiler may do the four at once in one vector register, which adds each
+/// lane as it would alone).
+///
+/// This loop is most of the time related-article scoring takes, so it reads `dense` without
+/// bounds checks and steps a cache line of entries at a time (prefetching once per line), with
+/// the sums in registers: about five instructions an entry instead of eight.
+///
+/// # Safety
+///
+/// Every term of the vectors is below `dense.len()`.
+unsafe fn dot4(dense: &[f32], vectors: [&[(u32, f32)]; 4], sums: [f32; 4]) -> [f32; 4] {
+    let [mut s0, mut s1, mut s2, mut s3] = sums;
+    let [(a, a_rest), (b, b_rest), (c, c_rest), (d, d_rest)] =
+        vectors.map(|vector| vector.as_chunks::<PREFETCH_EVERY>());
+    for (line, (((x, y), z), w)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+        for lines in [a, b, c, d] {
+            prefetch(lines.as_ptr().wrapping_add(line + PREFETCH_AHEAD / PREFETCH_EVERY));
+        }
+        for at in 0..PREFETCH_EVERY {
+            // SAFETY: the caller's promise.
+            unsafe {
+                s0 += product(dense, x[at]);
+                s1 += product(dense, y[at]);
+                s2 += product(dense, z[at]);
+                s3 += product(dense, w[at]);
             }
         }
-        for (sum, &(term, weight)) in sums.iter_mut().zip([x, y, z, w]) {
-            *sum += dense[term as usize] * weight;
+    }
+    for (((&x, &y), &z), &w) in a_rest.iter().zip(b_rest).zip(c_rest).zip(d_rest) {
+        // SAFETY: the caller's promise.
+        unsafe {
+            s0 += product(dense, x);
+            s1 += product(dense, y);
+            s2 += product(dense, z);
+            s3 += product(dense, w);
         }
     }
-    sums
+    [s0, s1, s2, s3]
 }
 
 /// Entries of a vector per cache line, and how far ahead of the reading [`dot4`] asks for
@@ -558,6 +684,9 @@ impl Scratch {
     /// alone — the same float whichever of the two articles is `d`. The shared labels are
     /// summed in ascending label order, which is symmetric too.
     fn score(&mut self, model: &Model, d: usize, candidates: &[u32], wanted: impl Fn(usize) -> bool) -> Vec<f32> {
+        // Every term of a model vector indexed `idf`, of this length, in `weigh`: what `dot`
+        // and `dot4` need to read `dense` unchecked.
+        assert_eq!(self.dense.len(), model.vocabulary);
         let vector = &model.vectors[d];
         for &(term, weight) in vector {
             self.dense[term as usize] = weight;
@@ -604,7 +733,8 @@ impl Scratch {
             }
             // Until the shortest of the four ends.
             let steps = lanes.iter().map(|lane| lane.1.len()).min().unwrap_or(0);
-            let sums = dot4(&self.dense, lanes.map(|lane| &lane.1[..steps]), lanes.map(|lane| lane.2));
+            // SAFETY: the lanes hold parts of model vectors (see the assertion above).
+            let sums = unsafe { dot4(&self.dense, lanes.map(|lane| &lane.1[..steps]), lanes.map(|lane| lane.2)) };
             for (lane, sum) in lanes.iter_mut().zip(sums) {
                 lane.1 = &lane.1[steps..];
                 lane.2 = sum;
@@ -612,7 +742,8 @@ impl Scratch {
         }
         for (i, rest, sum) in lanes {
             if i != IDLE {
-                let text = dot(sum, &self.dense, rest);
+                // SAFETY: `rest` is part of a model vector (see the assertion above).
+                let text = unsafe { dot(sum, &self.dense, rest) };
                 scores[i] = self.finish(model, candidates[i] as usize, text);
             }
         }
@@ -630,8 +761,9 @@ impl Scratch {
         text + model.tags.shared_with(e, &self.tags) + model.themes.shared_with(e, &self.themes)
     }
 
-    /// Up to `exact` candidates for article `d`, the best by partial score: the cosine over the
-    /// union of both signatures plus the tags and themes found through short carrier lists.
+    /// Up to `exact` candidates for article `d`, the best by partial score, best first: the
+    /// cosine over the union of both signatures plus the tags and themes found through short
+    /// carrier lists.
     fn candidates(&mut self, model: &Model, d: usize, exact: usize) -> Vec<u32> {
         // The terms of d's signature found in the other article ...
         let signature = &model.signatures[d];
@@ -675,6 +807,7 @@ impl Scratch {
             ranked.select_nth_unstable(exact - 1);
             ranked.truncate(exact);
         }
+        ranked.sort_unstable();
         ranked.into_iter().map(|key| key as u32).collect()
     }
 }
