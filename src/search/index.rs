@@ -650,7 +650,10 @@ impl Indexer {
             for &id in &filter_ids {
                 self.count(id, FILTER);
             }
-            for &(id, tf, flags) in &self.terms[..self.term_count] {
+            // One `extend` over a slice: the postings' room is reserved once for the document
+            // and the loop keeps its write position in a register (pushed one at a time, the
+            // vector's length and capacity went through memory on each posting).
+            self.postings.extend(self.terms[..self.term_count].iter().map(|&(id, tf, flags)| {
                 let weight = if flags & FILTER != 0 {
                     0
                 } else {
@@ -666,8 +669,8 @@ impl Indexer {
                     }
                     w.min(255) as u8
                 };
-                self.postings.push(id << 8 | u32::from(weight));
-            }
+                id << 8 | u32::from(weight)
+            }));
             self.doc_ends.push(u32::try_from(self.postings.len()).expect("too many postings for the search index"));
             shards.written(doc as usize);
         }
