@@ -465,34 +465,52 @@ impl Indexer {
 
     /// The chunk's postings grouped by partition and, within one, by token (ids in the order
     /// they were given, each one's documents in order): a counting sort, linear in the postings.
+    ///
+    /// The sort writes into one buffer for all the partitions, each id's next place in it a
+    /// single number, and the partitions' pieces are copied out afterwards: a posting costs one
+    /// small load, one store and no per-partition lookup (about half the instructions of
+    /// sorting straight into the partitions' own vectors), the copies are sequential.
     fn finish(self) -> Vec<ChunkPart> {
         assert!(self.doc_ends.len() <= MAX_CHUNK_DOCS, "too many documents for the search index");
-        let mut counts = vec![0u32; self.keys.len()];
+        // Per id: its count of postings, then where its next posting goes in `sorted`.
+        let mut places = vec![0u32; self.keys.len()];
         for &posting in &self.postings {
-            counts[(posting >> 8) as usize] += 1;
+            places[(posting >> 8) as usize] += 1;
         }
-        // Per id: its partition and where its next posting goes there.
-        let mut places: Vec<(u32, u32)> = Vec::with_capacity(self.keys.len());
-        let mut parts: Vec<ChunkPart> = (0..PARTITIONS).map(|_| ChunkPart::default()).collect();
+        let partition = |hash: u32| hash as usize & (PARTITIONS - 1);
         let mut lens = [0u32; PARTITIONS];
-        for ((key, hash), count) in self.keys.into_iter().zip(counts) {
-            let p = hash as usize & (PARTITIONS - 1);
-            places.push((p as u32, lens[p]));
-            lens[p] += count;
+        for ((_, hash), &count) in self.keys.iter().zip(&places) {
+            lens[partition(*hash)] += count;
+        }
+        // Where each partition begins in `sorted`.
+        let mut starts = [0u32; PARTITIONS];
+        for p in 1..PARTITIONS {
+            starts[p] = starts[p - 1] + lens[p - 1];
+        }
+        let mut parts: Vec<ChunkPart> = (0..PARTITIONS).map(|_| ChunkPart::default()).collect();
+        let mut filled = [0u32; PARTITIONS];
+        for ((key, hash), place) in self.keys.into_iter().zip(&mut places) {
+            let p = partition(hash);
+            let count = *place;
+            *place = starts[p] + filled[p];
+            filled[p] += count;
             parts[p].tokens.push((key, hash));
-            parts[p].ends.push(lens[p]);
+            parts[p].ends.push(filled[p]);
         }
-        for (part, len) in parts.iter_mut().zip(lens) {
-            part.postings = vec![0; len as usize];
-        }
+        let mut sorted = vec![0u32; self.postings.len()];
         let mut start = 0;
         for (doc, &end) in self.doc_ends.iter().enumerate() {
             for &posting in &self.postings[start..end as usize] {
-                let (p, at) = &mut places[(posting >> 8) as usize];
-                parts[*p as usize].postings[*at as usize] = (doc as u32) << 8 | (posting & 0xFF);
+                let at = &mut places[(posting >> 8) as usize];
+                sorted[*at as usize] = (doc as u32) << 8 | (posting & 0xFF);
                 *at += 1;
             }
             start = end as usize;
+        }
+        drop(self.postings);
+        for (p, part) in parts.iter_mut().enumerate() {
+            let start = starts[p] as usize;
+            part.postings = sorted[start..start + lens[p] as usize].to_vec();
         }
         parts
     }
@@ -650,7 +668,10 @@ impl Indexer {
             for &id in &filter_ids {
                 self.count(id, FILTER);
             }
-            for &(id, tf, flags) in &self.terms[..self.term_count] {
+            // One `extend` over a slice: the postings' room is reserved once for the document
+            // and the loop keeps its write position in a register (pushed one at a time, the
+            // vector's length and capacity went through memory on each posting).
+            self.postings.extend(self.terms[..self.term_count].iter().map(|&(id, tf, flags)| {
                 let weight = if flags & FILTER != 0 {
                     0
                 } else {
@@ -666,8 +687,8 @@ impl Indexer {
                     }
                     w.min(255) as u8
                 };
-                self.postings.push(id << 8 | u32::from(weight));
-            }
+                id << 8 | u32::from(weight)
+            }));
             self.doc_ends.push(u32::try_from(self.postings.len()).expect("too many postings for the search index"));
             shards.written(doc as usize);
         }
