@@ -259,6 +259,10 @@ pub const REQUIRED: &[&str] = &[
     "404.html",
 ];
 
+/// The component each listing entry is rendered with once per build, when the theme defines it:
+/// its output is the entry's `item_html` (see [`Views::with_items`]).
+pub const LISTING_ITEM: &str = "page_item";
+
 /// Articles listed on a glossary entry's page as mentioning it; the count gives the rest.
 const MENTIONS_SHOWN: usize = 50;
 
@@ -791,6 +795,53 @@ impl<'a> Views<'a> {
         self
     }
 
+    /// When the theme defines the component [`LISTING_ITEM`], every listing entry gets its
+    /// output for the page as `item_html` (with `p` the entry and any other argument at its
+    /// default). A page is listed on its section's pager pages, on every term page of its tags,
+    /// authors and categories and on the home page, ten or so listings each: the listing
+    /// templates print `{{ p.item_html | safe }}` instead of rendering the same item again on
+    /// each of them (a thirtieth of a build's instructions at 10,000 articles). Errors name the
+    /// template and the page.
+    fn with_items(mut self, templates: &Templates) -> (Views<'a>, Vec<Diagnostic>) {
+        if !templates.tera.contains_component(LISTING_ITEM) {
+            return (self, Vec::new());
+        }
+        let entries = std::mem::take(&mut self.entries);
+        let done: Vec<(Option<Shared>, Option<Diagnostic>)> = entries
+            .into_par_iter()
+            .enumerate()
+            .map(|(n, entry)| {
+                let Some(entry) = entry else { return (None, None) };
+                let mut context = tera::Context::new();
+                context.insert_value("p", entry.value.clone());
+                match templates.tera.render_component(LISTING_ITEM, &context, None, true) {
+                    Ok(html) => {
+                        let item = tera::Value::safe_string(&html);
+                        let value = Fields { base: entry.value.as_map(), own: &[("item_html", &item)] }.value();
+                        (Some(Shared { value, hash: entry.hash }), None)
+                    }
+                    Err(e) => {
+                        let shown = self.site.pages[n].source.display.to_string_lossy();
+                        (Some(entry), Some(template_error(&e, &templates.files, Some(&shown))))
+                    }
+                }
+            })
+            .collect();
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        self.entries = done
+            .into_iter()
+            .map(|(entry, problem)| {
+                // Each problem once, for the first page it shows on, not once for every page.
+                let seen = |p: &Diagnostic, q: &Diagnostic| {
+                    (&p.path, p.line, p.column, &p.message) == (&q.path, q.line, q.column, &q.message)
+                };
+                problems.extend(problem.filter(|problem| !problems.iter().any(|p| seen(p, problem))));
+                entry
+            })
+            .collect();
+        (self, problems)
+    }
+
     /// The listing entry of page `n`.
     fn entry(&self, n: usize) -> Shared {
         match self.entries.get(n).and_then(Option::as_ref) {
@@ -1313,7 +1364,7 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
     // the pages in flight.
     let graph = render_job(&views, templates, &Job::Graph, sink);
     crate::build::return_freed_memory();
-    let views = views.with_entries();
+    let (views, item_problems) = views.with_entries().with_items(templates);
     let mut jobs: Vec<Job> = Vec::new();
     for (number, page) in site.pages.iter().enumerate() {
         if Some(number) == site.home || Some(number) == site.topics_section {
@@ -1365,7 +1416,7 @@ pub fn render_site(site: &Site, templates: &Templates, sink: &dyn Sink) -> (Vec<
         std::mem::forget(views);
     }
     let mut listed = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = item_problems;
     for result in std::iter::once(graph).chain(results) {
         match result {
             Ok(mut out) => listed.append(&mut out),

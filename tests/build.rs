@@ -170,6 +170,35 @@ fn site_templates_override_the_theme() {
 }
 
 #[test]
+fn listing_items_are_the_page_item_component_rendered_once_per_page() {
+    // A section template that prints each page's pre-rendered item beside the component
+    // rendered in place, and a component that escapes a title with markup in it.
+    let components = std::fs::read_to_string(support::repo().join("themes/default/templates/partials/components.html"))
+        .expect("the default theme's components");
+    let site = Site::new()
+        .page("articles/_index.md", "---\ntitle: 文章\n---\n")
+        .page("articles/a.md", &article("<甲> & 乙", "2024-01-02", "AI", "x"))
+        .page("articles/b.md", &article("丙", "2024-01-03", "B端", "y"))
+        .file("templates/partials/components.html", &components)
+        .file(
+            "templates/section.html",
+            "{% for p in section.pages %}<div class=item>{{ p.item_html | safe }}</div>\
+             <div class=direct>{{ <page_item p={p} /> }}</div>{% endfor %}\n",
+        );
+    let run = site.build_ok();
+    let doc = run.html("articles/index.html");
+    assert_eq!(doc.count(".item .post-item"), 2);
+    assert_eq!(doc.inner_html(".item"), doc.inner_html(".direct"));
+    assert!(run.read("articles/index.html").contains(">&lt;甲&gt; &amp; 乙</a>"), "the title is escaped once");
+    // The default theme's listings print the item.
+    let plain = Site::new()
+        .page("articles/_index.md", "---\ntitle: 文章\n---\n")
+        .page("articles/a.md", &article("甲", "2024-01-02", "AI", "x"));
+    let theme = plain.build_ok();
+    assert_eq!(theme.html("articles/index.html").texts(".post-item-title a"), ["甲"]);
+}
+
+#[test]
 fn feeds_and_sitemap_escape_and_encode() {
     let site = Site::new().page(
         "articles/标题.md",

@@ -83,6 +83,26 @@ fn template_syntax_error_names_the_template_file() {
 }
 
 #[test]
+fn a_broken_listing_item_is_reported_once_naming_its_template() {
+    let components = std::fs::read_to_string(support::repo().join("themes/default/templates/partials/components.html"))
+        .expect("the default theme's components");
+    let broken = components.replace("{{ p.title }}</a>", "{{ p.no_such_field.name }}</a>");
+    assert_ne!(broken, components, "the page_item component prints p.title");
+    let stderr = fails_keeping_output(
+        |s| {
+            s.write("content/articles/other.md", GOOD);
+            s.write("templates/partials/components.html", &broken);
+        },
+        "templates/partials/components.html",
+    );
+    assert!(stderr.contains("no_such_field"), "{stderr}");
+    // The items of both articles fail alike: reported for the first only (the home page, which
+    // renders the component itself, reports its own).
+    assert!(stderr.contains("while rendering content/articles/good.md"), "{stderr}");
+    assert!(!stderr.contains("while rendering content/articles/other.md"), "{stderr}");
+}
+
+#[test]
 fn unclosed_front_matter() {
     fails_keeping_output(
         |s| s.write("content/articles/bad.md", "---\ntitle: 没有结尾\n\n正文\n"),
