@@ -327,7 +327,7 @@ impl Templates {
         tera.set_escape_fn(escape_html_into);
         tera.register_filter("safe", safe);
         if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (_, text))| (name.as_str(), text.as_str()))) {
-            problems.push(template_error(&e, &files, None));
+            problems.extend(template_errors(&e, &files, None));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -425,20 +425,82 @@ fn shown(config: &Config, path: &Path) -> PathBuf {
 
 /// A tera error as a diagnostic pointing into the template file.
 fn template_error(e: &tera::Error, files: &BTreeMap<String, PathBuf>, for_page: Option<&str>) -> Diagnostic {
-    let mut diagnostic = match e.kind() {
+    let mut diagnostics = template_errors(e, files, for_page);
+    diagnostics.swap_remove(0)
+}
+
+/// Every problem a tera error reports, each at its template file, line and column (at least
+/// one). Tera checks the filters, tests, functions and components a template calls only once
+/// all are loaded, and reports the unknown ones as one message of rustc-style reports
+/// (`error: Unknown filter `x`` / ` --> page.html:3:8` / the line / the carets): each becomes a
+/// diagnostic of its own, at the file the template was read from.
+fn template_errors(e: &tera::Error, files: &BTreeMap<String, PathBuf>, for_page: Option<&str>) -> Vec<Diagnostic> {
+    let file = |name: &str| files.get(name).cloned().unwrap_or_else(|| PathBuf::from(name));
+    let mut diagnostics = match e.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            let path = files.get(report.filename()).cloned().unwrap_or_else(|| PathBuf::from(report.filename()));
             let span = report.span();
             let length = if span.end_line == span.start_line { span.end_col.saturating_sub(span.start_col) } else { 1 };
-            Diagnostic::error(path, span.start_line, span.start_col + 1, format!("template: {}", report.message()))
-                .with_length(length)
+            vec![
+                Diagnostic::error(
+                    file(report.filename()),
+                    span.start_line,
+                    span.start_col + 1,
+                    format!("template: {}", report.message()),
+                )
+                .with_length(length),
+            ]
         }
-        _ => Diagnostic::error("templates", 0, 0, format!("template: {e}")),
+        tera::ErrorKind::Msg(text) => reports_in(text)
+            .into_iter()
+            .map(|r| {
+                Diagnostic::error(file(r.template), r.line, r.column, format!("template: {}", r.message))
+                    .with_length(r.length)
+            })
+            .collect(),
+        _ => Vec::new(),
     };
-    if let Some(page) = for_page {
-        diagnostic = diagnostic.with_help(format!("while rendering {page}"));
+    if diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::error("templates", 0, 0, format!("template: {e}")));
     }
-    diagnostic
+    if let Some(page) = for_page {
+        diagnostics = diagnostics.into_iter().map(|d| d.with_help(format!("while rendering {page}"))).collect();
+    }
+    diagnostics
+}
+
+/// One rustc-style report in a tera message.
+#[derive(Debug, PartialEq)]
+struct Report<'m> {
+    message: &'m str,
+    template: &'m str,
+    line: usize,
+    column: usize,
+    length: usize,
+}
+
+/// The reports in `text`, in order; none when it holds no report with a location.
+fn reports_in(text: &str) -> Vec<Report<'_>> {
+    let mut reports: Vec<Report> = Vec::new();
+    let mut message = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("error: ") {
+            message = Some(rest);
+        } else if let (Some(at), Some(message)) = (line.trim_start().strip_prefix("--> "), message.take()) {
+            let mut parts = at.rsplitn(3, ':');
+            let (Some(column), Some(number), Some(template)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            let (Ok(column), Ok(number)) = (column.parse(), number.parse()) else { continue };
+            reports.push(Report { message, template, line: number, column, length: 1 });
+        } else if let Some(carets) = line.trim_start().strip_prefix('|').map(str::trim)
+            && !carets.is_empty()
+            && carets.chars().all(|c| c == '^')
+            && let Some(report) = reports.last_mut()
+        {
+            report.length = carets.chars().count();
+        }
+    }
+    reports
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1783,6 +1845,39 @@ mod tests {
             tera::escape_html(text, &mut teras).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(teras).unwrap(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn unknown_filters_functions_and_components_are_each_reported_at_their_file() {
+        let mut tera = tera::Tera::new();
+        let e = tera
+            .add_raw_templates(vec![
+                ("page.html", "x\n{{ a | nope }} {{ b | nope2 }}\n{{ f() }}"),
+                ("partials/c.html", "{{ <nocomp /> }}"),
+            ])
+            .expect_err("unknown names");
+        let files: BTreeMap<String, PathBuf> = [
+            ("page.html".to_string(), PathBuf::from("themes/t/templates/page.html")),
+            ("partials/c.html".to_string(), PathBuf::from("templates/partials/c.html")),
+        ]
+        .into();
+        let mut found: Vec<(String, usize, usize, usize, String)> = template_errors(&e, &files, None)
+            .into_iter()
+            .map(|d| (d.path.display().to_string(), d.line, d.column, d.length, d.message))
+            .collect();
+        found.sort();
+        let at = |file: &str, line, column, length, message: &str| {
+            (file.to_string(), line, column, length, format!("template: {message}"))
+        };
+        assert_eq!(
+            found,
+            [
+                at("templates/partials/c.html", 1, 4, 10, "Unknown component `nocomp`"),
+                at("themes/t/templates/page.html", 2, 8, 4, "Unknown filter `nope`"),
+                at("themes/t/templates/page.html", 2, 23, 5, "Unknown filter `nope2`"),
+                at("themes/t/templates/page.html", 3, 4, 3, "Unknown function `f`"),
+            ]
+        );
     }
 
     #[test]

@@ -83,6 +83,14 @@ fn template_syntax_error_names_the_template_file() {
 }
 
 #[test]
+fn unknown_template_filter_names_the_template_file_line_and_column() {
+    fails_keeping_output(
+        |s| s.write("templates/page.html", "<p>{{ page.title | shout }}</p>\n"),
+        "error: template: Unknown filter `shout`\n --> templates/page.html:1:20\n  |\n1 | <p>{{ page.title | shout }}</p>\n  |                    ^^^^^\n",
+    );
+}
+
+#[test]
 fn a_broken_listing_item_is_reported_once_naming_its_template() {
     let components = std::fs::read_to_string(support::repo().join("themes/default/templates/partials/components.html"))
         .expect("the default theme's components");
