@@ -878,9 +878,10 @@ impl<'a> Views<'a> {
                 context.insert_value("p", entry.value.clone());
                 match templates.tera.render_component(LISTING_ITEM, &context, None, true) {
                     Ok(html) => {
-                        let item = tera::Value::safe_string(&html);
-                        let value = Fields { base: entry.value.as_map(), own: &[("item_html", &item)] }.value();
-                        (Some(Shared { value, hash: entry.hash }), None)
+                        // The item follows from the entry (and the templates, which the render
+                        // cache is kept for): it adds nothing of its own to the hash.
+                        let item = Shared { value: tera::Value::safe_string(&html), hash: 0 };
+                        (Some(entry.with("item_html", &item)), None)
                     }
                     Err(e) => {
                         let shown = self.site.pages[n].source.display.to_string_lossy();
