@@ -252,7 +252,8 @@ fn neighbour_order(ranked: &[Vec<u32>]) -> Vec<u32> {
 struct Model {
     /// Distinct tokens in the collection; term ids run below it.
     vocabulary: usize,
-    /// Per article: unit-length TF-IDF vector as (term, weight), ascending term ids.
+    /// Per article: unit-length TF-IDF vector as (term, weight), ascending term ids, without
+    /// the terms no other article has (their weight counts in the length).
     vectors: Vec<Vec<(u32, f32)>>,
     /// Per article: its signature, (term, weight) taken from its vector, ascending term ids.
     signatures: Vec<Vec<(u32, f32)>>,
@@ -271,7 +272,17 @@ impl Model {
         let (terms, df) = count_and_intern(docs);
         let vocabulary = df.len();
         let idf: Vec<f64> = df.iter().map(|&df| (n as f64 / f64::from(df)).ln()).collect();
-        let vectors: Vec<Vec<(u32, f32)>> = terms.into_par_iter().map(|terms| weigh(terms, &idf)).collect();
+        // A term of one article only adds nothing to any dot product (no other article has
+        // it), so once it has counted in its article's length it leaves the vector: in Chinese
+        // prose many bigrams are found once, and each costs a read in every exact score.
+        let vectors: Vec<Vec<(u32, f32)>> = terms
+            .into_par_iter()
+            .map(|terms| {
+                let mut vector = weigh(terms, &idf);
+                vector.retain(|&(term, _)| df[term as usize] > 1);
+                vector
+            })
+            .collect();
         let cap = posting_cap(n);
         let signatures: Vec<Vec<(u32, f32)>> = vectors.par_iter().map(|vector| signature(vector, &df, cap)).collect();
         let by_signature = Postings::new(&signatures, vocabulary, |_| true);
