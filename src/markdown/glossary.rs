@@ -604,35 +604,34 @@ impl<'a> Pass<'a> {
                 Cow::Owned(joined)
             }
         };
-        let mut hits = std::mem::take(&mut self.hits);
-        self.glossary.find_into(&joined, &mut self.candidates, &mut hits);
-        let mut links = Vec::new();
-        for hit in hits.drain(..) {
-            if self.own[hit.term] {
-                continue;
+        self.glossary.find_into(&joined, &mut self.candidates, &mut self.hits);
+        // The hits become the links: those kept are the first mentions to link, in order
+        // (filtered in place, so that a page's paragraphs need no list of their own).
+        let (own, mentioned, linked) = (&self.own, &mut self.mentioned, &mut self.linked);
+        self.hits.retain(|hit| {
+            if own[hit.term] {
+                return false;
             }
-            self.mentioned[hit.term] = true;
-            if state.no_link == 0 && !self.linked[hit.term] {
-                self.linked[hit.term] = true;
-                links.push(hit);
-            }
-        }
-        self.hits = hits;
-        if links.is_empty() {
+            mentioned[hit.term] = true;
+            let link = state.no_link == 0 && !linked[hit.term];
+            linked[hit.term] |= link;
+            link
+        });
+        if self.hits.is_empty() {
             self.out.append(run);
             self.bounds.clear();
             return;
         }
+        drop(joined);
         // Cut points: (offset in `joined`, html to insert there), in order. The
         // html is the term's, made once per site; text between cuts is cut out of
         // the events' own text, borrowed from the source where the event's is.
-        let mut cuts = Vec::with_capacity(links.len() * 2);
-        for hit in &links {
-            cuts.push((hit.range.start, self.glossary.terms[hit.term].open.as_str()));
-            cuts.push((hit.range.end, "</a>"));
-        }
-        drop(joined);
-        let mut cuts = cuts.into_iter().peekable();
+        let terms: &'a [Term] = &self.glossary.terms;
+        let mut cuts = self
+            .hits
+            .iter()
+            .flat_map(|hit| [(hit.range.start, terms[hit.term].open.as_str()), (hit.range.end, "</a>")])
+            .peekable();
         for ((event, range), piece) in run.drain(..).zip(self.bounds.drain(..)) {
             let mut pos = piece.start;
             let whole = cuts.peek().is_none_or(|(at, _)| *at >= piece.end);
