@@ -341,8 +341,11 @@ fn visible_chars(text: &str) -> usize {
     count
 }
 
-/// Character indices of byte offsets, counted on from the previous offset asked about (or
-/// from the start when an offset comes before it).
+/// Character positions of byte offsets for [`snippet`]'s search for the densest window, with
+/// every distance counted only up to [`SNIPPET_CHARS`]: the search compares distances below
+/// that (and the first match's position with 24), so a capped distance decides as the exact
+/// one does, and the text between matches far apart is not counted through. Offsets are asked
+/// about in order (an earlier one starts the count again, capped from the start).
 #[derive(Default)]
 struct CharCounter {
     byte: usize,
@@ -350,20 +353,35 @@ struct CharCounter {
 }
 
 impl CharCounter {
-    /// How many characters of `text` start before byte `byte`.
+    /// The position of byte `byte` of `text`: the characters starting before it, each
+    /// distance from the previous offset asked about capped at [`SNIPPET_CHARS`].
     fn index_of(&mut self, text: &str, byte: usize) -> usize {
         let byte = byte.min(text.len());
         if byte < self.byte {
             *self = CharCounter::default();
         }
-        self.chars += match text.get(self.byte..byte) {
-            Some(between) => between.chars().count(),
-            // Not a character boundary: count the bytes that start a character.
-            None => text.as_bytes()[self.byte..byte].iter().filter(|&&b| (b as i8) >= -0x40).count(),
-        };
+        self.chars += capped_chars(&text.as_bytes()[self.byte..byte], SNIPPET_CHARS);
         self.byte = byte;
         self.chars
     }
+}
+
+/// The bytes of `bytes` that start a character, or `cap` when there are at least that many.
+fn capped_chars(bytes: &[u8], cap: usize) -> usize {
+    // A character is at most four bytes long.
+    if bytes.len() >= 4 * cap {
+        return cap;
+    }
+    let starts = |b: u8| (b as i8) >= -0x40;
+    let mut seen = 0;
+    for block in bytes.chunks(64) {
+        // (At most 64 per block: a u8 sum, which the compiler vectorizes.)
+        seen += usize::from(block.iter().map(|&b| u8::from(starts(b))).sum::<u8>());
+        if seen >= cap {
+            return cap;
+        }
+    }
+    seen
 }
 
 /// Does a section score count for membership?
@@ -376,8 +394,37 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
     if spans.is_empty() {
         return escape(&crate::text::truncate(folded, SNIPPET_CHARS));
     }
-    // The window of SNIPPET_CHARS characters that holds the most matches: start it a little
-    // before the match that begins the densest run.
+    let (from, to, cut_before) = window(folded, spans);
+    // The html is written with its whitespace collapsed as it goes (the same text as
+    // `collapse_whitespace` of the whole: the markup added holds no whitespace).
+    // Room for the text, the marks around the matches and a few escapes.
+    let room = to - from + spans.len() * "<mark></mark>".len() + 16;
+    let mut html = Collapsed { out: String::with_capacity(room), space: false };
+    if cut_before {
+        html.markup("…");
+    }
+    let mut cursor = from;
+    for &(s, e) in spans {
+        if s < cursor || e > to {
+            continue;
+        }
+        html.text(&folded[cursor..s]);
+        html.markup("<mark>");
+        html.text(&folded[s..e]);
+        html.markup("</mark>");
+        cursor = e;
+    }
+    html.text(&folded[cursor..to]);
+    if to < folded.len() {
+        html.markup("…");
+    }
+    html.out
+}
+
+/// The window of [`SNIPPET_CHARS`] characters of `folded` that holds the most of `spans` (in
+/// order, at least one), started a little before the match that begins the densest run: its
+/// byte range, and whether it starts after the beginning of the text.
+fn window(folded: &str, spans: &[(usize, usize)]) -> (usize, usize, bool) {
     let mut chars = CharCounter::default();
     let starts: Vec<usize> = spans.iter().map(|&(s, _)| chars.index_of(folded, s)).collect();
     let mut best = (0, 0);
@@ -399,30 +446,7 @@ pub fn snippet(folded: &str, spans: &[(usize, usize)]) -> String {
         back => folded[..first_byte].char_indices().rev().nth(back - 1).map_or(0, |(i, _)| i),
     };
     let to = from + char_start(&folded[from..], SNIPPET_CHARS);
-    // The html is written with its whitespace collapsed as it goes (the same text as
-    // `collapse_whitespace` of the whole: the markup added holds no whitespace).
-    // Room for the text, the marks around the matches and a few escapes.
-    let room = to - from + spans.len() * "<mark></mark>".len() + 16;
-    let mut html = Collapsed { out: String::with_capacity(room), space: false };
-    if from_char > 0 {
-        html.markup("…");
-    }
-    let mut cursor = from;
-    for &(s, e) in spans {
-        if s < cursor || e > to {
-            continue;
-        }
-        html.text(&folded[cursor..s]);
-        html.markup("<mark>");
-        html.text(&folded[s..e]);
-        html.markup("</mark>");
-        cursor = e;
-    }
-    html.text(&folded[cursor..to]);
-    if to < folded.len() {
-        html.markup("…");
-    }
-    html.out
+    (from, to, from_char > 0)
 }
 
 /// Where character `n` (counted from 0) of `text` starts, or the end of `text` when it has no
@@ -739,6 +763,49 @@ mod tests {
             let n = rng.below(160);
             let expected = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
             assert_eq!(char_start(&text, n), expected, "{n} in {text:?}");
+        }
+    }
+
+    /// [`window`] with every match's exact character position.
+    fn window_counted_exactly(folded: &str, spans: &[(usize, usize)]) -> (usize, usize, bool) {
+        let starts: Vec<usize> = spans.iter().map(|&(s, _)| folded[..s].chars().count()).collect();
+        let mut best = (0, 0);
+        for i in 0..starts.len() {
+            let run = starts[i..].iter().take_while(|&&s| s < starts[i] + SNIPPET_CHARS - 10).count();
+            if run > best.1 {
+                best = (i, run);
+            }
+        }
+        let first = starts[best.0];
+        let from_char = if first < 24 { 0 } else { first - 12 };
+        let from = folded.char_indices().nth(from_char).map_or(folded.len(), |(i, _)| i);
+        let to = folded[from..].char_indices().nth(SNIPPET_CHARS).map_or(folded.len(), |(i, _)| from + i);
+        (from, to, from_char > 0)
+    }
+
+    #[test]
+    fn capped_distances_choose_the_window_that_exact_ones_do() {
+        let alphabet = ["外", "a", "，", " ", "😀", "é"];
+        let mut rng = crate::text::TestRng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..3000 {
+            let len = rng.below(1200);
+            let chars: Vec<&str> = (0..len + 1).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let text: String = chars.concat();
+            let offsets: Vec<usize> =
+                chars.iter().scan(0, |at, c| Some(std::mem::replace(at, *at + c.len()))).collect();
+            // Matches one or two characters long, now close together, now far apart.
+            let mut spans = Vec::new();
+            let near = rng.below(2) == 0;
+            let mut at = rng.below(if near { 30 } else { len + 1 });
+            while at + 2 <= len && spans.len() < 12 {
+                let end = at + 1 + rng.below(2);
+                spans.push((offsets[at], offsets[end]));
+                at = end + [0, 1, 5, 20, 95, 99, 100, 101, 300][rng.below(9)];
+            }
+            if spans.is_empty() {
+                continue;
+            }
+            assert_eq!(window(&text, &spans), window_counted_exactly(&text, &spans), "{spans:?} in {text:?}");
         }
     }
 
