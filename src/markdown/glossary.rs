@@ -175,10 +175,13 @@ impl Glossary {
         while searched < 2 {
             searched += 1;
             candidates.clear();
-            let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
             let folded_text: &str = &folded.text;
-            let before = |at: usize| folded_text[..at].chars().next_back();
-            let after = |at: usize| folded_text[at..].chars().next();
+            // Whether the character before (after) a byte offset is an ASCII letter or digit,
+            // told by the byte there: in UTF-8 every byte of any other character is 0x80 or
+            // more, so nothing is decoded.
+            let bytes = folded_text.as_bytes();
+            let before = |at: usize| at.checked_sub(1).is_some_and(|i| bytes[i].is_ascii_alphanumeric());
+            let after = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_alphanumeric);
             let mut triggered = false;
             occurrences(matcher, folded_text.as_bytes(), |start, end, pattern| {
                 let Some(phrase) = self.phrases.get(pattern) else {
@@ -186,7 +189,7 @@ impl Glossary {
                     triggered = searched == 1;
                     return !triggered;
                 };
-                if !((phrase.latin_start && touches(before(start))) || (phrase.latin_end && touches(after(end)))) {
+                if !((phrase.latin_start && before(start)) || (phrase.latin_end && after(end))) {
                     candidates.push((start, end, pattern));
                 }
                 true
