@@ -490,10 +490,14 @@ pub(super) fn apply<'a>(
         candidates: Vec::new(),
         hits: Vec::new(),
         bounds: Vec::new(),
-        out: Vec::with_capacity(events.len() + 8),
+        // A link adds at most four events (its two tags, and the text it splits becomes up
+        // to three pieces), and a term is linked once: room for the links of up to 64 terms,
+        // so that a page with links rarely moves all its events to a larger vector.
+        out: Vec::with_capacity(events.len() + 4 * glossary.terms.len().min(64)),
     };
     let mut state = State::default();
-    let mut run: Vec<Spanned<'a>> = Vec::new();
+    // (A run is a paragraph's text and soft breaks between its markup.)
+    let mut run: Vec<Spanned<'a>> = Vec::with_capacity(8);
     for (event, range) in events {
         if matches!(event, Event::Text(_) | Event::SoftBreak) {
             run.push((event, range));
