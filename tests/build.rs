@@ -275,5 +275,6 @@ fn articles_carry_sharing_data_that_no_title_can_break() {
     assert_eq!(doc.attrs("meta[property='og:title']", "content"), [hostile]);
     assert_eq!(doc.attrs("meta[property='og:description']", "content"), ["描述"]);
     assert_eq!(doc.attrs("meta[name='twitter:card']", "content"), ["summary"]);
+    assert_eq!(doc.attrs("meta[property='og:locale']", "content"), ["zh_CN"]);
     assert_eq!(doc.attrs("link[rel=canonical]", "href"), ["https://example.org/articles/a/"]);
 }
