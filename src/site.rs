@@ -956,22 +956,73 @@ fn routes(config: &Config) -> Vec<Route> {
 }
 
 /// Move one page's terms along the routes.
+///
+/// Most terms stay where they are: a list none of whose terms a route takes is left as it is,
+/// and keys are made without allocating where the term is already one (see [`term_key_cow`]).
 fn route_page_terms(routes: &[Route], taxonomies: &mut BTreeMap<String, Vec<String>>) {
     for (source, target, terms, pattern) in routes {
         let Some(list) = taxonomies.get_mut(source) else { continue };
-        let (taken, kept): (Vec<String>, Vec<String>) = list.drain(..).partition(|term| {
-            let key = term_key(term);
-            terms.contains(&key) || pattern.as_ref().is_some_and(|p| p.is_match(&key))
-        });
-        *list = kept;
-        if !taken.is_empty() {
-            taxonomies.entry(target.clone()).or_default().extend(taken);
+        let takes = |term: &String| {
+            let key = term_key_cow(term);
+            terms.iter().any(|t| *t == *key) || pattern.as_ref().is_some_and(|p| p.is_match(&key))
+        };
+        if !list.iter().any(takes) {
+            continue;
+        }
+        // In order, as the terms were written; the kept ones keep their order too.
+        let taken: Vec<String> = list.extract_if(.., |term| takes(term)).collect();
+        match taxonomies.get_mut(target) {
+            Some(existing) => existing.extend(taken),
+            None => {
+                taxonomies.insert(target.clone(), taken);
+            }
         }
     }
 }
 
 /// The key under which term spellings are the same term: width-folded, lowercase, single spaces.
 pub fn term_key(term: &str) -> String {
+    term_key_cow(term).into_owned()
+}
+
+/// [`term_key`], borrowing `term` when it is its own key. Terms are short and most are written
+/// as their key already (CJK, lowercase, single spaces): the general path's three allocations
+/// (fold, collapse, lowercase) cost more than checking every character.
+fn term_key_cow(term: &str) -> std::borrow::Cow<'_, str> {
+    let mut previous_space = true;
+    let mut upper = false;
+    for c in term.chars() {
+        let plain = if c.is_ascii() {
+            if c == ' ' {
+                // A single space between words stays; a leading or doubled one goes.
+                !std::mem::replace(&mut previous_space, true)
+            } else {
+                previous_space = false;
+                upper |= c.is_ascii_uppercase();
+                !c.is_whitespace()
+            }
+        } else {
+            previous_space = false;
+            let mut lower = c.to_lowercase();
+            text::fold_width_char(c) == c
+                && !c.is_whitespace()
+                && !text::is_zero_width(c)
+                && lower.next() == Some(c)
+                && lower.next().is_none()
+        };
+        if !plain {
+            return std::borrow::Cow::Owned(folded_key(term));
+        }
+    }
+    if previous_space && !term.is_empty() {
+        // A trailing space.
+        return std::borrow::Cow::Owned(folded_key(term));
+    }
+    if upper { std::borrow::Cow::Owned(term.to_ascii_lowercase()) } else { std::borrow::Cow::Borrowed(term) }
+}
+
+/// [`term_key`] the general way.
+fn folded_key(term: &str) -> String {
     crate::text::collapse_whitespace(&crate::text::fold_width(term)).trim().to_lowercase()
 }
 
@@ -997,4 +1048,55 @@ fn folder_of(rel: &str) -> &str {
 
 fn parent_folder(folder: &str) -> &str {
     folder.rfind('/').map_or("", |i| &folder[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn term_key_shortcut_agrees_with_the_general_rule() {
+        for term in [
+            "",
+            "AI",
+            "ai",
+            "To B",
+            "To  B",
+            " To B",
+            "To B ",
+            "高级",
+            "2年",
+            "２年",
+            "ＡＩ",
+            "AI\u{3000}产品",
+            "AI\u{200b}",
+            "a\tb",
+            "a\u{b}b",
+            "ΣΑΣ",
+            "Ǆ",
+            "İ",
+            "Straße",
+            "C#",
+            "\u{a0}x",
+        ] {
+            assert_eq!(term_key(term), folded_key(term), "{term:?}");
+        }
+        assert_eq!(term_key("Ｔｏ  B "), "to b");
+        assert!(matches!(term_key_cow("产品 经理"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn routes_move_taken_terms_in_order() {
+        let routes: Vec<Route> = vec![
+            ("tags".into(), "levels".into(), vec!["高级".into()], None),
+            ("tags".into(), "experience".into(), Vec::new(), Some(regex::Regex::new("^[0-9]+年$").unwrap())),
+        ];
+        let mut taxonomies = BTreeMap::new();
+        taxonomies.insert("tags".to_string(), vec!["AI".to_string(), "高级".into(), "２年".into(), "产品".into()]);
+        taxonomies.insert("experience".to_string(), vec!["1年".to_string()]);
+        route_page_terms(&routes, &mut taxonomies);
+        assert_eq!(taxonomies["tags"], ["AI", "产品"]);
+        assert_eq!(taxonomies["levels"], ["高级"]);
+        assert_eq!(taxonomies["experience"], ["1年", "２年"]);
+    }
 }
