@@ -114,18 +114,29 @@ pub fn extract(source: &str, rules: &Boilerplate) -> Result<Extracted, Issue> {
     let mut warnings = header.warnings;
     let stripped = rules.strip(&lines, header.body_start, &header.meta, &mut warnings);
 
+    // The body is made from `lines`, not from a second split of the source: each line is a
+    // slice of `source`, and whether the file had a `\r` after it is the byte that follows it.
+    // (Splitting a long Chinese line costs ~0.7 instructions a byte; this halves that.)
     let mut body = String::with_capacity(source.len());
-    for (index, raw) in source.split('\n').enumerate() {
+    let start = source.as_ptr() as usize;
+    for (index, line) in lines.iter().enumerate() {
         if index > 0 {
             body.push('\n');
         }
+        let end = line.as_ptr() as usize - start + line.len();
+        let carriage_return = source.as_bytes().get(end) == Some(&b'\r');
         if index < header.body_start || stripped.blank[index] {
             // Keep a CRLF file's line endings uniform.
-            if raw.ends_with('\r') {
+            if carriage_return {
                 body.push('\r');
             }
         } else {
-            body.push_str(raw);
+            // Not the first line (which is the header's, with a byte-order mark `lines` left
+            // out): the line as the file has it.
+            body.push_str(line);
+            if carriage_return {
+                body.push('\r');
+            }
         }
     }
 

@@ -280,26 +280,35 @@ fn is_date(value: &str) -> bool {
 fn read_stats(value: &str, meta: &mut GitbookMeta) -> Vec<String> {
     let mut problems = Vec::new();
     for part in value.split('|').map(str::trim).filter(|p| !p.is_empty()) {
-        let digits: String = part
-            .chars()
-            .skip_while(|c| !c.is_ascii_digit())
-            .take_while(|c| c.is_ascii_digit() || *c == ',')
-            .filter(|c| *c != ',')
-            .collect();
-        let lower = part.to_lowercase();
-        let slot = if lower.contains("view") || lower.contains("浏览") {
+        // The first run of digits (`,` allowed between them), read as a u64 would parse it:
+        // none, or too many, is no number.
+        let mut digits = part
+            .bytes()
+            .skip_while(|b| !b.is_ascii_digit())
+            .take_while(|b| b.is_ascii_digit() || *b == b',')
+            .filter(|b| *b != b',')
+            .peekable();
+        let number = digits
+            .peek()
+            .is_some()
+            .then(|| digits.try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b - b'0'))))
+            .flatten();
+        // Compared ignoring ASCII case, as the lowercased part would be: no other character
+        // lowercases into these words.
+        let has = |word: &str| part.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()));
+        let slot = if has("view") || part.contains("浏览") {
             &mut meta.views
-        } else if lower.contains("comment") || lower.contains("评论") {
+        } else if has("comment") || part.contains("评论") {
             &mut meta.comments
-        } else if lower.contains("collect") || lower.contains("收藏") {
+        } else if has("collect") || part.contains("收藏") {
             &mut meta.collects
         } else {
             problems.push(format!("`{part}` in `**Stats:**` is not a count of views, comments or collects"));
             continue;
         };
-        match digits.parse() {
-            Ok(count) => *slot = Some(count),
-            Err(_) => problems.push(format!("`{part}` in `**Stats:**` has no number")),
+        match number {
+            Some(count) => *slot = Some(count),
+            None => problems.push(format!("`{part}` in `**Stats:**` has no number")),
         }
     }
     problems
@@ -393,6 +402,11 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("5 likes"));
         assert!(problems[1].contains("no number"));
+
+        let mut meta = GitbookMeta::default();
+        let problems = read_stats("3 VIEWS | 99999999999999999999 Comments | 收藏 4", &mut meta);
+        assert_eq!((meta.views, meta.comments, meta.collects), (Some(3), None, Some(4)));
+        assert_eq!(problems, ["`99999999999999999999 Comments` in `**Stats:**` has no number"]);
     }
 
     #[test]

@@ -38,10 +38,44 @@ pub struct RuleSpec {
 #[derive(Debug, Clone)]
 pub struct Boilerplate {
     rules: Vec<Rule>,
-    /// Every line pattern and card start of `rules` at once: a line it does not match is
-    /// matched by none of them, and most lines are the article's own text. None when the
-    /// set could not be built (then each rule is tried as it is).
-    screen: Option<RegexSet>,
+    /// Tests that pass every line some line pattern or card start of `rules` could match: a
+    /// line none of them passes is matched by no rule, and most lines are the article's own
+    /// text. One for the defaults, one for the rules `site.toml` adds.
+    screens: Vec<Screen>,
+}
+
+/// A screen over some of the rules: a line passes when its first character may start one of
+/// their patterns and the set of their patterns matches it.
+#[derive(Debug, Clone)]
+struct Screen {
+    /// A test of the trimmed line's first character; `None` lets every line through.
+    first: Option<fn(char) -> bool>,
+    /// Every line pattern and card start at once. `None` when the set could not be built
+    /// (then each rule is tried as it is).
+    set: Option<RegexSet>,
+}
+
+impl Screen {
+    fn new(rules: &[Rule], first: Option<fn(char) -> bool>) -> Screen {
+        let patterns = rules.iter().filter_map(|rule| match &rule.kind {
+            Kind::Line(pattern) | Kind::Card { start: pattern, .. } => Some(pattern.as_str()),
+            Kind::TitleHeading | Kind::SummaryRepeat => None,
+        });
+        Screen { first, set: RegexSet::new(patterns).ok() }
+    }
+
+    fn passes(&self, line: &str) -> bool {
+        self.first.is_none_or(|first| line.chars().next().is_some_and(first))
+            && self.set.as_ref().is_none_or(|set| set.is_match(line))
+    }
+}
+
+/// Whether a default rule's pattern can match a line that starts with `c`: each starts with a
+/// link or image (`[`, `!`), a number (`\d`, any script's digits) or one of the Chinese words
+/// 关注, 赞赏, 更多, 微信, 分享. This byte test spares the regex set the article's own lines,
+/// which cost it ~300 instructions each. Keep it in step with the pieces above.
+fn may_start_default(c: char) -> bool {
+    matches!(c, '[' | '!' | '关' | '赞' | '更' | '微' | '分') || c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +164,8 @@ static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
         line("share-label", Tail, SHARE_LABEL),
         line("share-run-together", Tail, &share),
     ];
-    Boilerplate::from_rules(rules)
+    let screens = vec![Screen::new(&rules, Some(may_start_default))];
+    Boilerplate { rules, screens }
 });
 
 fn whole_line(pattern: &str) -> Result<Regex, regex::Error> {
@@ -144,15 +179,6 @@ impl Default for Boilerplate {
 }
 
 impl Boilerplate {
-    fn from_rules(rules: Vec<Rule>) -> Boilerplate {
-        let patterns = rules.iter().filter_map(|rule| match &rule.kind {
-            Kind::Line(pattern) | Kind::Card { start: pattern, .. } => Some(pattern.as_str()),
-            Kind::TitleHeading | Kind::SummaryRepeat => None,
-        });
-        let screen = RegexSet::new(patterns).ok();
-        Boilerplate { rules, screen }
-    }
-
     /// The rules for the woshipm.com exports, in order:
     ///
     /// - head: `title-heading` (a heading repeating the title), `author-avatar`, `author-name`
@@ -179,6 +205,7 @@ impl Boilerplate {
         if extra.is_empty() {
             return Ok(self);
         }
+        let first_extra = self.rules.len();
         for spec in extra {
             let rule = Rule::from_spec(spec)?;
             if self.rules.iter().any(|r| r.name == rule.name) {
@@ -189,7 +216,8 @@ impl Boilerplate {
             }
             self.rules.push(rule);
         }
-        Ok(Boilerplate::from_rules(self.rules))
+        self.screens.push(Screen::new(&self.rules[first_extra..], None));
+        Ok(self)
     }
 
     /// The rules' names, in order.
@@ -220,7 +248,7 @@ impl Boilerplate {
                 continue;
             }
             let line = text::trim(lines[index]);
-            let screened = self.screen.as_ref().is_none_or(|screen| screen.is_match(line));
+            let screened = self.screens.iter().any(|screen| screen.passes(line));
             let found = self.rules.iter().enumerate().find_map(|(number, rule)| {
                 let length = match &rule.kind {
                     Kind::Line(pattern) => (screened && pattern.is_match(line)).then_some(1),
@@ -244,7 +272,7 @@ impl Boilerplate {
                         }
                     }
                     Kind::TitleHeading => text::heading_text(line)
-                        .is_some_and(|heading| text::normalize(&text::unescape(heading)) == title)
+                        .is_some_and(|heading| text::unescapes_to_normalized(heading, &title))
                         .then_some(1),
                     Kind::SummaryRepeat => summary.as_deref().and_then(|summary| summary_repeat(lines, index, summary)),
                 };

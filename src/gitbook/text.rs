@@ -63,6 +63,40 @@ pub(super) fn unescape(text: &str) -> String {
     out
 }
 
+/// Whether `normalize(&unescape(text)) == normalized`, decided without building either string:
+/// every heading of every export is compared with its title.
+pub(super) fn unescapes_to_normalized(text: &str, normalized: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    let unescaped = std::iter::from_fn(move || {
+        let c = chars.next()?;
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && next.is_ascii_punctuation()
+        {
+            chars.next();
+            return Some(next);
+        }
+        Some(c)
+    });
+    let mut expected = normalized.chars();
+    let mut started = false;
+    let mut space = false;
+    for c in unescaped {
+        if is_invisible(c) {
+            space = started;
+            continue;
+        }
+        if std::mem::take(&mut space) && expected.next() != Some(' ') {
+            return false;
+        }
+        started = true;
+        if expected.next() != Some(c) {
+            return false;
+        }
+    }
+    expected.next().is_none()
+}
+
 /// The text of an ATX heading line (`## text ##`), if `line` is one.
 pub(super) fn heading_text(line: &str) -> Option<&str> {
     let indent = line.len() - line.trim_start_matches(' ').len();
@@ -174,6 +208,30 @@ mod tests {
     #[test]
     fn normalize_collapses_spacing() {
         assert_eq!(normalize(" AI 生成  |\u{a0} 标题 "), "AI 生成 | 标题");
+    }
+
+    #[test]
+    fn unescapes_to_normalized_agrees_with_building_the_strings() {
+        let texts = [
+            "",
+            " ",
+            "标题",
+            " AI 生成  |\u{a0} 标题 ",
+            r"1\. 标题 \* a\b",
+            "a\\",
+            "a\u{200b}b",
+            "AI 生成 | 标题",
+            "AI",
+        ];
+        for text in texts {
+            for target in texts.iter().map(|t| normalize(&unescape(t))) {
+                assert_eq!(
+                    unescapes_to_normalized(text, &target),
+                    normalize(&unescape(text)) == target,
+                    "{text:?} against {target:?}"
+                );
+            }
+        }
     }
 
     #[test]
