@@ -243,11 +243,11 @@ impl Boilerplate {
         let mut claimed_by: Vec<Option<usize>> = vec![None; count];
         let mut index = body_start;
         while index < count {
-            if in_code[index] || text::is_blank(lines[index]) {
+            let line = text::trim(lines[index]);
+            if in_code[index] || line.is_empty() {
                 index += 1;
                 continue;
             }
-            let line = text::trim(lines[index]);
             let screened = self.screens.iter().any(|screen| screen.passes(line));
             let found = self.rules.iter().enumerate().find_map(|(number, rule)| {
                 let length = match &rule.kind {
