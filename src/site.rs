@@ -1001,6 +1001,11 @@ fn term_key_cow(term: &str) -> std::borrow::Cow<'_, str> {
                 upper |= c.is_ascii_uppercase();
                 !c.is_whitespace()
             }
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            // CJK Unified Ideographs: no case, no width, not spaces; this spares the lowercase
+            // table's binary search for nearly every character of a Chinese term.
+            previous_space = false;
+            true
         } else {
             previous_space = false;
             let mut lower = c.to_lowercase();
