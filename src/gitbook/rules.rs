@@ -75,7 +75,12 @@ impl Screen {
 /// 关注, 赞赏, 更多, 微信, 分享. This byte test spares the regex set the article's own lines,
 /// which cost it ~300 instructions each. Keep it in step with the pieces above.
 fn may_start_default(c: char) -> bool {
-    matches!(c, '[' | '!' | '关' | '赞' | '更' | '微' | '分') || c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+    matches!(c, '[' | '!' | '关' | '赞' | '更' | '微' | '分') || is_digit(c)
+}
+
+/// Whether `c` may be a `\d` (a decimal digit of any script): a superset, `is_numeric`, will do.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +108,11 @@ struct Rule {
     name: String,
     scope: Scope,
     kind: Kind,
+    /// For a default line pattern or card start: a test of the first character of the lines
+    /// it can match. A boilerplate line passes the screen and is then tried against each rule
+    /// in turn (a dozen regex runs for the share widgets at the end); this test skips most of
+    /// them. `None`: try the pattern on every line.
+    first: Option<fn(char) -> bool>,
 }
 
 // Pieces of the export's byline and share widgets, each written once and used both alone and
@@ -130,22 +140,25 @@ fn run_together(pieces: &[&str]) -> String {
 
 static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
     use Scope::{Anywhere, Head, Tail};
-    let line = |name: &str, scope: Scope, pattern: &str| Rule {
+    let line = |name: &str, scope: Scope, pattern: &str, first: fn(char) -> bool| Rule {
         name: name.to_string(),
         scope,
         kind: Kind::Line(whole_line(pattern).expect("default rule compiles")),
+        first: Some(first),
     };
+    // The first characters each piece can start with; see `may_start_default`.
+    let link = |c: char| c == '[';
     let author_name = format!(r"{AUTHOR_LINK}(?:\s*{BADGE})*(?:\s*{FOLLOW})?");
     let byline = run_together(&[AVATAR, AUTHOR_LINK, BADGE, FOLLOW, DATE, STATS, COURSE_LINK]);
     let share = run_together(&[APPRECIATE, FOLLOW_PROMPT, TAG_LINKS, SHARE_WEIBO, WECHAT_SCAN, WECHAT_QR, SHARE_LABEL]);
     let rules = vec![
-        Rule { name: "title-heading".into(), scope: Head, kind: Kind::TitleHeading },
-        line("author-avatar", Head, AVATAR),
-        line("author-name", Head, &author_name),
-        line("date-line", Head, DATE),
-        line("stats-line", Head, STATS),
-        line("byline-run-together", Head, &byline),
-        line("course-link", Anywhere, COURSE_LINK),
+        Rule { name: "title-heading".into(), scope: Head, kind: Kind::TitleHeading, first: None },
+        line("author-avatar", Head, AVATAR, link),
+        line("author-name", Head, &author_name, link),
+        line("date-line", Head, DATE, is_digit),
+        line("stats-line", Head, STATS, is_digit),
+        line("byline-run-together", Head, &byline, |c| matches!(c, '[' | '!' | '关') || is_digit(c)),
+        line("course-link", Anywhere, COURSE_LINK, link),
         Rule {
             name: "course-card".into(),
             scope: Anywhere,
@@ -153,16 +166,17 @@ static DEFAULTS: LazyLock<Boilerplate> = LazyLock::new(|| {
                 start: whole_line(r"\[!\[[^\]]*\]\([^)\s]*\)").expect("compiles"),
                 until: whole_line(r"\]\(https?://ke\.qidianla\.com/[^)\s]*\)").expect("compiles"),
             },
+            first: Some(link),
         },
-        Rule { name: "summary-repeat".into(), scope: Head, kind: Kind::SummaryRepeat },
-        line("appreciate-bar", Tail, APPRECIATE),
-        line("follow-prompt", Tail, FOLLOW_PROMPT),
-        line("tag-links", Tail, TAG_LINKS),
-        line("share-weibo", Tail, SHARE_WEIBO),
-        line("wechat-scan", Tail, WECHAT_SCAN),
-        line("wechat-qr", Tail, WECHAT_QR),
-        line("share-label", Tail, SHARE_LABEL),
-        line("share-run-together", Tail, &share),
+        Rule { name: "summary-repeat".into(), scope: Head, kind: Kind::SummaryRepeat, first: None },
+        line("appreciate-bar", Tail, APPRECIATE, |c| c == '赞'),
+        line("follow-prompt", Tail, FOLLOW_PROMPT, |c| c == '更'),
+        line("tag-links", Tail, TAG_LINKS, link),
+        line("share-weibo", Tail, SHARE_WEIBO, link),
+        line("wechat-scan", Tail, WECHAT_SCAN, |c| c == '微'),
+        line("wechat-qr", Tail, WECHAT_QR, |c| c == '!'),
+        line("share-label", Tail, SHARE_LABEL, |c| c == '分'),
+        line("share-run-together", Tail, &share, |c| matches!(c, '赞' | '更' | '[' | '微' | '!' | '分')),
     ];
     let screens = vec![Screen::new(&rules, Some(may_start_default))];
     Boilerplate { rules, screens }
@@ -251,9 +265,9 @@ impl Boilerplate {
             let screened = self.screens.iter().any(|screen| screen.passes(line));
             let found = self.rules.iter().enumerate().find_map(|(number, rule)| {
                 let length = match &rule.kind {
-                    Kind::Line(pattern) => (screened && pattern.is_match(line)).then_some(1),
+                    Kind::Line(pattern) => (screened && rule.may_start(line) && pattern.is_match(line)).then_some(1),
                     Kind::Card { start, until } => {
-                        if !(screened && start.is_match(line)) {
+                        if !(screened && rule.may_start(line) && start.is_match(line)) {
                             None
                         } else {
                             let end = (index + 1..count).find(|&j| !in_code[j] && until.is_match(text::trim(lines[j])));
@@ -345,6 +359,11 @@ impl Boilerplate {
 }
 
 impl Rule {
+    /// Whether the rule's pattern may match `line`, by its first character.
+    fn may_start(&self, line: &str) -> bool {
+        self.first.is_none_or(|first| line.chars().next().is_some_and(first))
+    }
+
     fn from_spec(spec: &RuleSpec) -> Result<Rule, String> {
         let name = spec.name.trim();
         if name.is_empty() {
@@ -373,7 +392,7 @@ impl Rule {
                 ));
             }
         };
-        Ok(Rule { name: name.to_string(), scope, kind })
+        Ok(Rule { name: name.to_string(), scope, kind, first: None })
     }
 }
 
