@@ -489,6 +489,41 @@ mod tests {
         first
     }
 
+    /// Every line of the real exports that a default pattern matches starts with a character
+    /// its first-character test (and the screen's) lets through: those tests are written by
+    /// hand beside the patterns, and a miss would keep boilerplate in the articles.
+    #[test]
+    fn first_character_tests_let_through_every_line_the_defaults_match() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        let files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|entry| entry.into_path())
+            .filter(|path| path.extension().is_some_and(|e| e == "md") && !path.ends_with("README.md"))
+            .collect();
+        assert!(files.len() >= 40, "the corpus sample and the seed are in ../shared");
+        let defaults = Boilerplate::defaults();
+        let mut matched = std::collections::BTreeSet::new();
+        for path in &files {
+            let source = std::fs::read_to_string(path).unwrap();
+            for line in source.lines().map(text::trim).filter(|l| !l.is_empty()) {
+                for rule in &defaults.rules {
+                    let pattern = match &rule.kind {
+                        Kind::Line(pattern) | Kind::Card { start: pattern, .. } => pattern,
+                        Kind::TitleHeading | Kind::SummaryRepeat => continue,
+                    };
+                    if pattern.is_match(line) {
+                        let first = line.chars().next().unwrap();
+                        assert!(rule.may_start(line), "{}: {first:?} in {line:?} ({})", rule.name, path.display());
+                        assert!(may_start_default(first), "screen: {first:?} in {line:?} ({})", path.display());
+                        matched.insert(rule.name.clone());
+                    }
+                }
+            }
+        }
+        assert!(matched.len() >= 8, "only {matched:?} matched anything");
+    }
+
     #[test]
     fn default_names_are_in_order_and_unique() {
         let defaults = Boilerplate::defaults();
