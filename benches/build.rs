@@ -194,6 +194,10 @@ fn main() {
             let stages: Vec<String> =
                 run.stages.iter().map(|(s, wall, cpu)| format!("{s} {wall:.0}/{cpu:.0}")).collect();
             println!("    stage wall/CPU ms: {}", stages.join(", "));
+            // Each run's CPU, in the order run: on a shared machine the spread says as much as
+            // the median (and a drift across the runs shows the machine, not the build).
+            let each: Vec<String> = all.iter().map(|r| format!("{:.2}", r.cpu)).collect();
+            println!("    CPU-s of each run: {}", each.join(", "));
         }
         let ratios: Vec<f64> = cold.iter().zip(&references).map(|(run, reference)| run.cpu / reference).collect();
         println!(
