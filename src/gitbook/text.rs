@@ -36,38 +36,47 @@ pub(super) fn column(line: &str, byte: usize) -> usize {
 /// trimmed: how titles and summaries are compared.
 pub(super) fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split(is_invisible).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
+    out.extend(normalized(text.chars()));
     out
+}
+
+/// [`normalize`] over characters, one at a time.
+fn normalized(mut chars: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
+    // Something visible came already (a gap before it is no space); the character owed after
+    // the space that stands for a gap.
+    let (mut started, mut owed) = (false, None);
+    std::iter::from_fn(move || {
+        if let Some(c) = owed.take() {
+            return Some(c);
+        }
+        let mut gap = false;
+        loop {
+            let c = chars.next()?;
+            if is_invisible(c) {
+                gap = started;
+                continue;
+            }
+            started = true;
+            if gap {
+                owed = Some(c);
+                return Some(' ');
+            }
+            return Some(c);
+        }
+    })
 }
 
 /// `text` with Markdown backslash escapes of ASCII punctuation resolved (`1\.` -> `1.`).
 pub(super) fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\'
-            && let Some(&next) = chars.peek()
-            && next.is_ascii_punctuation()
-        {
-            out.push(next);
-            chars.next();
-            continue;
-        }
-        out.push(c);
-    }
+    out.extend(unescaped(text));
     out
 }
 
-/// Whether `normalize(&unescape(text)) == normalized`, decided without building either string:
-/// every heading of every export is compared with its title.
-pub(super) fn unescapes_to_normalized(text: &str, normalized: &str) -> bool {
+/// [`unescape`], one character at a time.
+fn unescaped(text: &str) -> impl Iterator<Item = char> + '_ {
     let mut chars = text.chars().peekable();
-    let unescaped = std::iter::from_fn(move || {
+    std::iter::from_fn(move || {
         let c = chars.next()?;
         if c == '\\'
             && let Some(&next) = chars.peek()
@@ -77,24 +86,13 @@ pub(super) fn unescapes_to_normalized(text: &str, normalized: &str) -> bool {
             return Some(next);
         }
         Some(c)
-    });
-    let mut expected = normalized.chars();
-    let mut started = false;
-    let mut space = false;
-    for c in unescaped {
-        if is_invisible(c) {
-            space = started;
-            continue;
-        }
-        if std::mem::take(&mut space) && expected.next() != Some(' ') {
-            return false;
-        }
-        started = true;
-        if expected.next() != Some(c) {
-            return false;
-        }
-    }
-    expected.next().is_none()
+    })
+}
+
+/// Whether `normalize(&unescape(text)) == normalized`, decided without building either string:
+/// every heading of every export is compared with its title.
+pub(super) fn unescapes_to_normalized(text: &str, normalized_text: &str) -> bool {
+    normalized(unescaped(text)).eq(normalized_text.chars())
 }
 
 /// The text of an ATX heading line (`## text ##`), if `line` is one.
