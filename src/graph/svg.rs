@@ -440,12 +440,26 @@ fn round1(x: f64) -> f64 {
     if r == 0.0 { 0.0 } else { r }
 }
 
-/// A coordinate with at most one decimal, without a useless ".0" or a "-0".
-fn num(x: f64) -> String {
-    let s = format!("{:.1}", round1(x));
-    match s.strip_suffix(".0") {
-        Some(whole) => whole.to_string(),
-        None => s,
+/// A coordinate with at most one decimal, without a useless ".0" or a "-0": `x` rounded to
+/// tenths (halves away from zero, as [`round1`]), printed from that whole number of tenths
+/// without a float formatter or a string of its own (the drawing prints tens of thousands).
+fn num(x: f64) -> Tenths {
+    debug_assert!(x.is_finite(), "a coordinate that is not a number: {x}");
+    Tenths((x * 10.0).round() as i64)
+}
+
+/// A number of tenths, printed as [`num`] says.
+#[derive(Debug, Clone, Copy)]
+struct Tenths(i64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let tenths = self.0.unsigned_abs();
+        match tenths % 10 {
+            0 => write!(f, "{sign}{}", tenths / 10),
+            digit => write!(f, "{sign}{}.{digit}", tenths / 10),
+        }
     }
 }
 
@@ -563,12 +577,39 @@ mod tests {
 
     #[test]
     fn numbers_have_one_decimal_and_no_negative_zero() {
+        let num = |x: f64| num(x).to_string();
         assert_eq!(num(12.0), "12");
         assert_eq!(num(12.34), "12.3");
         assert_eq!(num(12.36), "12.4");
         assert_eq!(num(-0.04), "0");
         assert_eq!(num(-3.24), "-3.2");
         assert_eq!(num(-3.25), "-3.3", "halves round away from zero");
+        assert_eq!(num(0.05), "0.1");
+        assert_eq!(num(-12.0), "-12");
+    }
+
+    /// Tenths print what the float formatter printed for the value rounded by `round1`.
+    #[test]
+    fn tenths_print_as_the_rounded_float_did() {
+        let formatted = |x: f64| {
+            let s = format!("{:.1}", round1(x));
+            s.strip_suffix(".0").map_or_else(|| s.clone(), str::to_string)
+        };
+        // Deterministic values of every size a drawing uses, halves and near-halves included.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for i in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let unit = (seed >> 11) as f64 / (1u64 << 53) as f64;
+            let x = match i % 4 {
+                0 => (unit - 0.5) * 20_000.0,
+                1 => (unit - 0.5) * 20.0,
+                2 => ((unit * 40_000.0).floor() - 20_000.0) / 20.0,
+                _ => ((unit * 40_000.0).floor() - 20_000.0) / 20.0 + 1e-9,
+            };
+            assert_eq!(num(x).to_string(), formatted(x), "{x}");
+        }
     }
 
     #[test]
