@@ -350,7 +350,9 @@ impl Site {
             .collect();
         let found = crate::related::related(&docs, RELATED_COUNT);
         for (i, list) in found.into_iter().enumerate() {
-            self.pages[articles[i]].related = list.into_iter().map(|r| articles[r.doc]).collect();
+            // A new list of page numbers (not the related list mapped in place, which would
+            // keep twice the room a list of `usize` needs).
+            self.pages[articles[i]].related = list.iter().map(|r| articles[r.doc]).collect();
         }
     }
 

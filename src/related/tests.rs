@@ -335,6 +335,9 @@ fn a_generated_collection_of_3000_docs_has_well_formed_lists() {
     assert_eq!(result.len(), docs.len());
     for (d, list) in result.iter().enumerate() {
         assert!(!list.is_empty() && list.len() <= k, "doc {d}: {} related", list.len());
+        // The lists live as long as the site model: no room kept for the candidates they were
+        // chosen from.
+        assert_eq!(list.capacity(), list.len(), "doc {d}: spare room in its list");
         assert!(list.iter().all(|r| r.doc < docs.len() && r.doc != d && r.score > 0.0), "doc {d}: {list:?}");
         assert!(
             list.windows(2).all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].doc < w[1].doc)),
