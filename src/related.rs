@@ -110,13 +110,46 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
         candidates.par_iter_mut().for_each(|list| list.sort_unstable());
         (candidates, order)
     };
-    // A pair that are each other's candidates is scored once, by the lower article: the score
-    // is the same float both ways (see `Scratch::score`). Scores line up with the candidates;
-    // those of pairs the other article scores are NaN here.
+    // Every pair where either article is a candidate of the other is scored once: the score is
+    // the same float both ways (see `Scratch::score`). Scoring a pair reads the other article's
+    // whole vector, so the article with the longer vector scores it, reading the shorter one
+    // (the lower article if they are as long): at 10,000 articles that reads 11 % fewer
+    // entries than each article scoring its own candidates (mutual candidates by the lower).
+    //
+    // `place`: each article's place in the order of longer vectors first, lower articles first
+    // among vectors as long; a pair is scored by the article placed first.
+    let mut by_length: Vec<u32> = (0..n as u32).collect();
+    by_length.sort_unstable_by_key(|&d| (std::cmp::Reverse(model.vectors[d as usize].len()), d));
+    let mut place = vec![0u32; n];
+    for (at, &d) in by_length.iter().enumerate() {
+        place[d as usize] = at as u32;
+    }
+    drop(by_length);
+    let scores_pair = |a: usize, b: usize| place[a] < place[b];
     let listed_by = ListedBy::new(&candidates);
+    // Per article, ascending: the articles that have it as a candidate, are not among its own
+    // candidates, and whose pair with it it scores.
+    let extra: Vec<Vec<u32>> = (0..n)
+        .into_par_iter()
+        .map(|d| {
+            let mut own = candidates[d].iter().peekable();
+            listed_by
+                .of(d)
+                .iter()
+                .map(|&(e, _)| e)
+                .filter(|&e| {
+                    while own.next_if(|&&c| c < e).is_some() {}
+                    own.peek() != Some(&&e) && scores_pair(d, e as usize)
+                })
+                .collect()
+        })
+        .collect();
+    // Scores line up with the candidates, then the extra articles; those of pairs the other
+    // article scores are NaN here.
     let scores: Vec<Vec<f32>> = in_chunks(&model, Some(&order), |scratch, d| {
-        let mirrored = listed_by.mirrored(d, &candidates[d]);
-        scratch.score(&model, d, &candidates[d], |i| mirrored[i].is_none())
+        let own = candidates[d].len();
+        let others: Vec<u32> = candidates[d].iter().chain(&extra[d]).copied().collect();
+        scratch.score(&model, d, &others, |i| i >= own || scores_pair(d, others[i] as usize))
     });
     // Each thread ranks an article's hundred or so scored candidates in one reused buffer and
     // keeps only the best `k` in a list of their size: the lists live to the end of the build,
@@ -127,17 +160,21 @@ pub fn related(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
         .map_init(Vec::new, |scored: &mut Vec<Related>, d| {
             let mirrored = listed_by.mirrored(d, &candidates[d]);
             scored.clear();
-            scored.extend(
-                candidates[d]
-                    .iter()
-                    .zip(&scores[d])
-                    .zip(mirrored)
-                    .map(|((&e, &score), mirrored)| {
-                        let score = mirrored.map_or(score, |at| scores[e as usize][at as usize]);
-                        Related { doc: e as usize, score }
-                    })
-                    .filter(|r| r.score > 0.0),
-            );
+            for ((&e, &score), mirrored) in candidates[d].iter().zip(&scores[d]).zip(mirrored) {
+                let e = e as usize;
+                let score = if scores_pair(d, e) {
+                    score
+                } else if let Some(at) = mirrored {
+                    scores[e][at as usize]
+                } else {
+                    // `d` is one of `e`'s extra articles.
+                    let at = extra[e].binary_search(&(d as u32)).expect("every candidate pair is scored");
+                    scores[e][candidates[e].len() + at]
+                };
+                if score > 0.0 {
+                    scored.push(Related { doc: e, score });
+                }
+            }
             // Best first; no two differ in nothing (the article numbers do), so selecting the
             // best `k` before sorting gives the list a full sort would.
             let order = |a: &Related, b: &Related| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
@@ -180,17 +217,21 @@ impl ListedBy {
         ListedBy { starts, entries }
     }
 
-    /// For each of `candidates` (article `d`'s, ascending): if it is a lower article whose own
-    /// candidates include `d`, the position of `d` among them — the pair is that article's to
-    /// score.
+    /// The articles whose candidates include `e`, ascending, with the position of `e` there.
+    fn of(&self, e: usize) -> &[(u32, u32)] {
+        &self.entries[self.starts[e]..self.starts[e + 1]]
+    }
+
+    /// For each of `candidates` (article `d`'s, ascending): if its own candidates include `d`,
+    /// the position of `d` among them.
     fn mirrored(&self, d: usize, candidates: &[u32]) -> Vec<Option<u32>> {
-        let mut listing = self.entries[self.starts[d]..self.starts[d + 1]].iter().peekable();
+        let mut listing = self.of(d).iter().peekable();
         candidates
             .iter()
             .map(|&e| {
                 while listing.next_if(|&&(other, _)| other < e).is_some() {}
                 match listing.peek() {
-                    Some(&&(other, at)) if other == e && (e as usize) < d => Some(at),
+                    Some(&&(other, at)) if other == e => Some(at),
                     _ => None,
                 }
             })
@@ -692,15 +733,15 @@ impl Scratch {
         self.partial[i] += score;
     }
 
-    /// The exact scores of article `d` with each of `candidates` whose position `wanted`
-    /// accepts, NaN for the others.
+    /// The exact scores of article `d` with each of `others` whose position `wanted` accepts,
+    /// NaN for the others.
     ///
     /// The text part is the plain f32 sum, in ascending term order, of the products of the
     /// candidate's weights with `d`'s (zero for terms `d` lacks): weights are positive, so the
     /// zero products leave the sum as it is and the result is the sum over the shared terms
     /// alone — the same float whichever of the two articles is `d`. The shared labels are
     /// summed in ascending label order, which is symmetric too.
-    fn score(&mut self, model: &Model, d: usize, candidates: &[u32], wanted: impl Fn(usize) -> bool) -> Vec<f32> {
+    fn score(&mut self, model: &Model, d: usize, others: &[u32], wanted: impl Fn(usize) -> bool) -> Vec<f32> {
         // Every term of a model vector indexed `idf`, of this length, in `weigh`: what `dot`
         // and `dot4` need to read `dense` unchecked.
         assert_eq!(self.dense.len(), model.vocabulary);
@@ -710,14 +751,14 @@ impl Scratch {
         }
         model.tags.spread(d, &mut self.tags, true);
         model.themes.spread(d, &mut self.themes, true);
-        let mut scores = vec![f32::NAN; candidates.len()];
+        let mut scores = vec![f32::NAN; others.len()];
         let mut todo = std::mem::take(&mut self.todo);
         todo.clear();
-        todo.extend((0..candidates.len()).filter(|&i| wanted(i)));
-        let vector_of = |i: usize| model.vectors[candidates[i] as usize].as_slice();
-        // Four lanes, each summing one candidate's vector: (its position, the entries still to
-        // add, the sum so far); a lane whose vector ends takes the next candidate, so the four
-        // sums stay independent to the last few candidates instead of each group of four
+        todo.extend((0..others.len()).filter(|&i| wanted(i)));
+        let vector_of = |i: usize| model.vectors[others[i] as usize].as_slice();
+        // Four lanes, each summing one other article's vector: (its position, the entries still to
+        // add, the sum so far); a lane whose vector ends takes the next article, so the four
+        // sums stay independent to the last few articles instead of each group of four
         // ending on three serial tails (vectors differ in length). Every sum still adds its
         // own products in its own order.
         type Lane<'a> = (usize, &'a [(u32, f32)], f32);
@@ -729,11 +770,11 @@ impl Scratch {
             for lane in &mut lanes {
                 while lane.1.is_empty() {
                     if lane.0 != IDLE {
-                        scores[lane.0] = self.finish(model, candidates[lane.0] as usize, lane.2);
+                        scores[lane.0] = self.finish(model, others[lane.0] as usize, lane.2);
                         lane.0 = IDLE;
                     }
                     let Some(&i) = todo.get(next) else { break };
-                    // The start of the vector four candidates on, while these are scored.
+                    // The start of the vector four articles on, while these are scored.
                     if let Some(&ahead) = todo.get(next + 4) {
                         let ahead = vector_of(ahead).as_ptr();
                         for line in 0..PREFETCH_AHEAD / PREFETCH_EVERY {
@@ -761,7 +802,7 @@ impl Scratch {
             if i != IDLE {
                 // SAFETY: `rest` is part of a model vector (see the assertion above).
                 let text = unsafe { dot(sum, &self.dense, rest) };
-                scores[i] = self.finish(model, candidates[i] as usize, text);
+                scores[i] = self.finish(model, others[i] as usize, text);
             }
         }
         self.todo = todo;

@@ -250,35 +250,33 @@ impl Corpus {
     }
 }
 
+/// The score of docs `d` and `e`, the slow way: a merge of their vectors.
+fn exact_score(model: &Model, d: usize, e: usize) -> f32 {
+    let (a, b) = (&model.vectors[d], &model.vectors[e]);
+    let mut sum = 0.0f32;
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum + model.tags.shared(d, e) + model.themes.shared(d, e)
+}
+
 /// Every pair scored exactly, the slow way.
 fn brute_force(docs: &[Doc], k: usize) -> Vec<Vec<Related>> {
     let model = Model::build(docs);
-    let dot = |a: &[(u32, f32)], b: &[(u32, f32)]| {
-        let mut sum = 0.0f32;
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                Ordering::Less => i += 1,
-                Ordering::Greater => j += 1,
-                Ordering::Equal => {
-                    sum += a[i].1 * b[j].1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        sum
-    };
     (0..docs.len())
         .map(|d| {
             let mut list: Vec<Related> = (0..docs.len())
                 .filter(|&e| e != d)
-                .map(|e| Related {
-                    doc: e,
-                    score: dot(&model.vectors[d], &model.vectors[e])
-                        + model.tags.shared(d, e)
-                        + model.themes.shared(d, e),
-                })
+                .map(|e| Related { doc: e, score: exact_score(&model, d, e) })
                 .filter(|r| r.score > 0.0)
                 .collect();
             list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
@@ -311,6 +309,27 @@ fn articles_of_very_different_lengths_score_as_comparing_every_pair_does() {
     let fast = related(&docs, 6);
     assert_eq!(fast, brute_force(&docs, 6));
     assert!(fast.iter().step_by(5).all(Vec::is_empty), "an empty article relates to nothing");
+}
+
+#[test]
+fn in_larger_collections_every_listed_score_is_exact() {
+    // Candidates come from an index here, and each pair is scored once, by whichever of the
+    // two has the longer vector, for both: short and long articles mixed, every listed score
+    // must be the float the slow way gives.
+    let corpus = Corpus::generate(400, 120, 5);
+    let mut docs = corpus.docs();
+    for (i, doc) in docs.iter_mut().enumerate() {
+        let chars = [3, 20, 80, 200, usize::MAX][i * 3 % 5];
+        doc.text = &doc.text[..doc.text.char_indices().nth(chars).map_or(doc.text.len(), |(at, _)| at)];
+    }
+    assert!(docs.len() - 1 > MIN_EXACT_CANDIDATES, "the candidate path, not every pair");
+    let model = Model::build(&docs);
+    let result = related(&docs, 8);
+    for (d, list) in result.iter().enumerate() {
+        for r in list {
+            assert_eq!(r.score.to_bits(), exact_score(&model, d, r.doc).to_bits(), "doc {d} with {}", r.doc);
+        }
+    }
 }
 
 #[test]
