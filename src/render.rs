@@ -64,6 +64,15 @@ impl Ctx {
         }
     }
 
+    /// [`Ctx::insert`], with the value's texts marked as [`with_texts_marked`] marks them.
+    fn insert_marked<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.tera.insert_value(key, with_texts_marked(tera::Value::from_serializable(value)));
+        if let Some(hash) = &mut self.hash {
+            std::hash::Hash::hash(key, hash);
+            let _ = serde_json::to_writer(HashWriter(hash), value);
+        }
+    }
+
     /// Insert a value built once for many pages, with the hash of what it was built from.
     fn insert_value(&mut self, key: &'static str, value: tera::Value, hash: u64) {
         self.tera.insert_value(key, value);
@@ -506,6 +515,64 @@ fn reports_in(text: &str) -> Vec<Report<'_>> {
 // ---------------------------------------------------------------------------------------------
 // Views: what templates see.
 
+/// Whether HTML escaping leaves `text` as it is (no `&`, `<`, `>`, `"` or `'`).
+fn is_plain(text: &str) -> bool {
+    first_to_escape(text.as_bytes()).is_none()
+}
+
+/// A text field of a view, serialized into a template value that is already marked safe when
+/// escaping would not change it. Tera escapes every string it prints that is not marked safe,
+/// through a call of `escape_html_into` (about 150 instructions for a title or a URL), and a
+/// listing entry's, a link's or a term's texts are printed on many pages (an article page prints
+/// about 130 texts): each is checked once here instead of on every print. A text marked so prints
+/// the same bytes, compares equal, and tera's filters treat it as they treat an escaped text
+/// (`replace`, `join` and the like escape what they add to it), so templates see no difference.
+/// Serialized by anything but tera (the render cache's hash), it is a plain string.
+struct Text<'a>(&'a str);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if is_plain(self.0) {
+            tera::Value::safe_string(self.0).serialize(serializer)
+        } else {
+            serializer.serialize_str(self.0)
+        }
+    }
+}
+
+/// `serialize_with` for a text field of a view: see [`Text`].
+fn text<T: AsRef<str>, S: serde::Serializer>(text: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    Text(text.as_ref()).serialize(serializer)
+}
+
+/// `serialize_with` for an optional text field of a view: see [`Text`].
+fn optional_text<T: AsRef<str>, S: serde::Serializer>(text: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+    text.as_ref().map(|t| Text(t.as_ref())).serialize(serializer)
+}
+
+/// `text` as a template value, marked safe as [`Text`] marks it.
+fn text_value(text: &str) -> tera::Value {
+    if is_plain(text) { tera::Value::safe_string(text) } else { tera::Value::from(text) }
+}
+
+/// `value` with every text in it marked safe as [`Text`] marks it: for the site-wide variables,
+/// made once per render thread and printed on every page (the site's title, base URL and asset
+/// URLs, some twenty texts a page).
+fn with_texts_marked(value: tera::Value) -> tera::Value {
+    if let Some(text) = value.as_str() {
+        return if is_plain(text) { value.mark_safe() } else { value };
+    }
+    if value.is_map() {
+        let map = value.into_map().unwrap_or_default();
+        let marked: tera::value::Map = map.into_iter().map(|(key, value)| (key, with_texts_marked(value))).collect();
+        return tera::Value::from(marked);
+    }
+    if let Some(items) = value.as_array() {
+        return tera::Value::from(items.iter().cloned().map(with_texts_marked).collect::<Vec<_>>());
+    }
+    value
+}
+
 #[derive(Serialize)]
 struct ConfigView<'a> {
     title: &'a str,
@@ -521,19 +588,24 @@ struct ConfigView<'a> {
 
 #[derive(Serialize, Clone)]
 struct Link<'a> {
+    #[serde(serialize_with = "text")]
     title: &'a str,
+    #[serde(serialize_with = "text")]
     permalink: String,
 }
 
 #[derive(Serialize)]
 struct TermLink<'a> {
+    #[serde(serialize_with = "text")]
     name: &'a str,
     slug: &'a str,
+    #[serde(serialize_with = "text")]
     permalink: String,
 }
 
 #[derive(Serialize)]
 struct AuthorView<'a> {
+    #[serde(serialize_with = "text")]
     name: &'a str,
     permalink: Option<String>,
     homepage: Option<&'a str>,
@@ -559,15 +631,21 @@ struct TocView<'a> {
 
 #[derive(Serialize)]
 struct PageView<'a> {
+    #[serde(serialize_with = "text")]
     title: &'a str,
+    #[serde(serialize_with = "text")]
     description: &'a str,
+    #[serde(serialize_with = "text")]
     summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     content: Option<&'a str>,
+    #[serde(serialize_with = "text")]
     permalink: String,
     path: String,
     slug: &'a str,
+    #[serde(serialize_with = "optional_text")]
     date: Option<String>,
+    #[serde(serialize_with = "optional_text")]
     updated: Option<String>,
     draft: bool,
     lang: &'a str,
@@ -648,7 +726,7 @@ struct SectionRef<'a> {
 
 #[derive(Serialize)]
 struct PageTopicView<'a> {
-    title: &'a str,
+    title: Part<&'a str>,
     slug: &'a str,
     permalink: Part<String>,
     section: Part<Option<SectionRef<'a>>>,
@@ -771,6 +849,9 @@ struct Views<'a> {
     links: Vec<Shared>,
     /// Each topic theme's permalink as a template value, for the listing entries' `themes`.
     topic_permalinks: Vec<tera::Value>,
+    /// Each topic theme's title as a template value, for the listing entries' `themes` (six
+    /// or seven a page in the generated benchmark site).
+    topic_titles: Vec<tera::Value>,
     /// The hash of the variables every template gets but `current_url` and `current_path`
     /// ([`Views::site_globals`]; 0 without `hashing`). Each render thread builds its own copy
     /// of the variables themselves.
@@ -792,6 +873,7 @@ impl<'a> Views<'a> {
             entries: Vec::new(),
             links: Vec::new(),
             topic_permalinks: Vec::new(),
+            topic_titles: Vec::new(),
             globals_hash: 0,
             id: {
                 static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -822,7 +904,8 @@ impl<'a> Views<'a> {
             })
             .collect();
         self.topic_permalinks =
-            self.site.topics.iter().map(|t| tera::Value::from(self.url(&self.site.pages[t.page].path))).collect();
+            self.site.topics.iter().map(|t| text_value(&self.url(&self.site.pages[t.page].path))).collect();
+        self.topic_titles = self.site.topics.iter().map(|t| text_value(self.site.pages[t.page].title())).collect();
         self.links =
             (0..self.site.pages.len()).into_par_iter().map(|n| Shared::new(&self.link(n), self.hashing)).collect();
         let link = |n: Option<usize>| n.map_or_else(tera::Value::none, |n| self.links[n].value.clone());
@@ -1099,7 +1182,7 @@ impl<'a> Views<'a> {
             themes: {
                 // A listing entry stays in memory for the whole render, and a page belongs to
                 // several themes (six or seven in the generated benchmark site), often through
-                // the same section: there each theme's permalink is the topic's one value, and
+                // the same section: there each theme's title and permalink are the topic's one value, and
                 // the themes pointing at one section share its value.
                 let mut sections: Vec<(usize, tera::Value)> = Vec::new();
                 let mut section_value = |i: usize| match sections.iter().find(|(j, _)| *j == i) {
@@ -1115,18 +1198,20 @@ impl<'a> Views<'a> {
                     .map(|t| {
                         let topic = &self.site.topics[t.topic];
                         let shared_permalink = self.topic_permalinks.get(t.topic).filter(|_| !links);
-                        let (permalink, section) = match shared_permalink {
+                        let (title, permalink, section) = match shared_permalink {
                             Some(permalink) => (
+                                Part::Shared(self.topic_titles[t.topic].clone()),
                                 Part::Shared(permalink.clone()),
                                 t.section.map_or(Part::Own(None), |i| Part::Shared(section_value(i))),
                             ),
                             None => (
+                                Part::Own(self.site.pages[topic.page].title()),
                                 Part::Own(self.url(&self.site.pages[topic.page].path)),
                                 Part::Own(t.section.map(|i| self.section_ref(number, i))),
                             ),
                         };
                         PageTopicView {
-                            title: self.site.pages[topic.page].title(),
+                            title,
                             slug: &topic.slug,
                             permalink,
                             section,
@@ -1350,7 +1435,7 @@ impl<'a> Views<'a> {
     fn site_globals(&self) -> (tera::Context, u64) {
         let mut context = Ctx::new(true);
         let config = self.config;
-        context.insert(
+        context.insert_marked(
             "config",
             &ConfigView {
                 title: &config.title,
@@ -1372,7 +1457,7 @@ impl<'a> Views<'a> {
             }
             None => Vec::new(),
         };
-        context.insert("nav", &nav);
+        context.insert_marked("nav", &nav);
         let taxonomies: Vec<serde_json::Value> = self
             .site
             .taxonomies
@@ -1384,9 +1469,9 @@ impl<'a> Views<'a> {
                 })
             })
             .collect();
-        context.insert("taxonomies", &taxonomies);
-        context.insert("asset", &self.assets());
-        context.insert(
+        context.insert_marked("taxonomies", &taxonomies);
+        context.insert_marked("asset", &self.assets());
+        context.insert_marked(
             "build",
             &serde_json::json!({ "generator": "themata", "version": env!("CARGO_PKG_VERSION"), "year": self.year }),
         );
@@ -1859,6 +1944,43 @@ mod tests {
             escape_html_into(text, &mut ours).unwrap();
             tera::escape_html(text, &mut teras).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(teras).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn texts_marked_safe_print_what_unmarked_texts_print() {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html_into);
+        tera.register_filter("safe", safe);
+        let template = "{{ l.title }}|{{ l.permalink }}|{{ l.title | replace(from=\"a\", to=\"<b>\") }}|\
+            {{ [l.title, \"<i>\"] | join(sep=\"&\") }}|{{ l.title ~ \"<\" }}|{{ l.title | safe }}|\
+            {% if l.title == \"plain a\" %}same{% endif %}|{{ l.title | escape }}";
+        tera.add_raw_template("t.html", template).unwrap();
+        for title in ["plain a", "a <tag> & 'quoted' \"a\"", "", "产品经理 a"] {
+            let link = Link { title, permalink: format!("https://example.org/{title}/") };
+            let marked = tera::Value::from_serializable(&link);
+            // The same fields, serialized without the marks.
+            #[derive(Serialize)]
+            struct Unmarked<'a> {
+                title: &'a str,
+                permalink: &'a str,
+            }
+            let plain = Unmarked { title, permalink: &link.permalink };
+            let unmarked = tera::Value::from_serializable(&plain);
+            // Only texts that escaping leaves as they are are marked.
+            let title_value = marked.as_map().and_then(|m| m.get(&tera::value::Key::Str("title"))).unwrap();
+            assert_eq!(title_value.is_safe(), is_plain(title), "{title:?}");
+            let render = |value: &tera::Value| {
+                let mut context = tera::Context::new();
+                context.insert_value("l", value.clone());
+                tera.render("t.html", &context).unwrap()
+            };
+            assert_eq!(render(&marked), render(&unmarked), "{title:?}");
+            // The render cache's hash reads the same JSON as before.
+            assert_eq!(serde_json::to_string(&link).unwrap(), serde_json::to_string(&plain).unwrap());
+            let globals = with_texts_marked(unmarked.clone());
+            assert_eq!(render(&globals), render(&unmarked), "{title:?}");
         }
     }
 
