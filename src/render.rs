@@ -154,9 +154,12 @@ impl Shared {
 }
 
 /// A template map made of the fields of another (`base`, shared with other pages) and fields of
-/// its own, which replace the base's fields of the same name. Serialized into a tera value, each
-/// field is inserted once and each shared value only cloned: tera's `Value::from(map)` would
-/// hash every key again into a new map, and a shared map must first be copied to be changed.
+/// its own, which replace the base's fields of the same name. The base map is copied as it is
+/// (a hash map's copy clones each value, an `Arc`, and rehashes no key), the own fields are
+/// put in it, and tera's `Value::from(map)` hashes each key once into the value's map: half
+/// the instructions of serializing every field into a new map (an article's page value, and
+/// every listing entry's `item_html`), where each value also went through serde's hand-off of
+/// a template value.
 struct Fields<'v> {
     base: Option<&'v tera::value::Map>,
     own: &'v [(&'static str, &'v tera::Value)],
@@ -164,31 +167,12 @@ struct Fields<'v> {
 
 impl Fields<'_> {
     fn value(&self) -> tera::Value {
-        tera::Value::from_serializable(self)
-    }
-}
-
-impl Serialize for Fields<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let base = self.base.into_iter().flatten();
-        let mut map = serializer.serialize_struct("Fields", self.base.map_or(0, |b| b.len()) + self.own.len())?;
-        for (key, value) in base {
-            // The base maps are serialized views: their keys are field names, `'static`
-            // (`page_views_built_from_entries_equal_the_serialized_page_views` checks that none
-            // is lost).
-            let tera::value::Key::Str(name) = key else {
-                debug_assert!(false, "a template map key that is not a field name: {key}");
-                continue;
-            };
-            if !self.own.iter().any(|(own, _)| own == name) {
-                map.serialize_field(name, value)?;
-            }
-        }
+        let mut map = self.base.cloned().unwrap_or_default();
+        map.reserve(self.own.len());
         for (name, value) in self.own {
-            map.serialize_field(name, value)?;
+            map.insert(tera::value::Key::Str(name), (*value).clone());
         }
-        map.end()
+        tera::Value::from(map)
     }
 }
 
