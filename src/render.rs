@@ -113,7 +113,7 @@ impl Shared {
 
     /// `view` with `field` in its field `key`, which `slot` gives (None until then, and left out
     /// of the serialized view while it is): the same value and hash as
-    /// `Shared::new(&view).with(key, field)`, but serialized in one pass.
+    /// `Shared::new(&view).with(key, field, hashing)`, but serialized in one pass.
     fn attached<T: Serialize>(
         mut view: T,
         key: &'static str,
@@ -132,24 +132,32 @@ impl Shared {
         Shared { value: tera::Value::from_serializable(&view), hash }
     }
 
-    /// A list of shared values as one value.
-    fn list<'s>(items: impl Iterator<Item = &'s Shared>) -> Shared {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+    /// A list of shared values as one value; its hash is 0 without `hashing` (SipHash costs a
+    /// few hundred instructions a list, and an article's page value holds five).
+    fn list<'s>(items: impl Iterator<Item = &'s Shared>, hashing: bool) -> Shared {
+        let mut h = hashing.then(std::collections::hash_map::DefaultHasher::new);
         let values: Vec<tera::Value> = items
             .map(|item| {
-                std::hash::Hash::hash(&item.hash, &mut h);
+                if let Some(h) = &mut h {
+                    std::hash::Hash::hash(&item.hash, h);
+                }
                 item.value.clone()
             })
             .collect();
-        Shared { value: tera::Value::from(values), hash: std::hash::Hasher::finish(&h) }
+        Shared { value: tera::Value::from(values), hash: h.map_or(0, |h| std::hash::Hasher::finish(&h)) }
     }
 
-    /// This value (a map) with one more field.
-    fn with(&self, key: &'static str, field: &Shared) -> Shared {
+    /// This value (a map) with one more field; its hash is 0 without `hashing`.
+    fn with(&self, key: &'static str, field: &Shared, hashing: bool) -> Shared {
         let value = Fields { base: self.value.as_map(), own: &[(key, &field.value)] }.value();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(&(self.hash, key, field.hash), &mut h);
-        Shared { value, hash: std::hash::Hasher::finish(&h) }
+        let hash = if hashing {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&(self.hash, key, field.hash), &mut h);
+            std::hash::Hasher::finish(&h)
+        } else {
+            0
+        };
+        Shared { value, hash }
     }
 }
 
@@ -951,7 +959,7 @@ impl<'a> Views<'a> {
                         // The item follows from the entry (and the templates, which the render
                         // cache is kept for): it adds nothing of its own to the hash.
                         let item = Shared { value: tera::Value::safe_string(&html), hash: 0 };
-                        (Some(entry.with("item_html", &item)), None)
+                        (Some(entry.with("item_html", &item, self.hashing)), None)
                     }
                     Err(e) => {
                         let shown = self.site.pages[n].source.display.to_string_lossy();
@@ -986,7 +994,7 @@ impl<'a> Views<'a> {
     /// The listing entries of `pages`, as one list.
     fn entries_of(&self, pages: &[usize]) -> Shared {
         let entries: Vec<Shared> = pages.iter().map(|&n| self.entry(n)).collect();
-        Shared::list(entries.iter())
+        Shared::list(entries.iter(), self.hashing)
     }
 
     fn url(&self, site_path: &str) -> String {
@@ -1050,7 +1058,7 @@ impl<'a> Views<'a> {
     /// The links of `pages`, as one list.
     fn links_of(&self, pages: impl Iterator<Item = usize>) -> Shared {
         let links: Vec<Shared> = pages.map(|n| self.link_value(n)).collect();
-        Shared::list(links.iter())
+        Shared::list(links.iter(), self.hashing)
     }
 
     /// Page `number` as its own template shows it: the same value as serializing
@@ -1080,9 +1088,11 @@ impl<'a> Views<'a> {
         let backlinks: Vec<Shared> = page
             .backlinks
             .iter()
-            .map(|b| self.link_value(b.page).with("context", &Shared::new(b.context.as_str(), self.hashing)))
+            .map(|b| {
+                self.link_value(b.page).with("context", &Shared::new(b.context.as_str(), self.hashing), self.hashing)
+            })
             .collect();
-        put("backlinks", Shared::list(backlinks.iter()));
+        put("backlinks", Shared::list(backlinks.iter(), self.hashing));
         put("glossary_terms", self.links_of(page.rendered.glossary_terms.iter().copied()));
         put("mentioned_in", self.links_of(page.mentioned_in.iter().take(MENTIONS_SHOWN).copied()));
         put("related", self.links_of(page.related.iter().copied()));
@@ -1315,7 +1325,9 @@ impl<'a> Views<'a> {
                 Shared::attached(member, "page", &self.entry(n), self.hashing, |m| &mut m.page)
             })
             .collect();
-        Shared::attached(view, "articles", &Shared::list(members.iter()), self.hashing, |v| &mut v.articles)
+        Shared::attached(view, "articles", &Shared::list(members.iter(), self.hashing), self.hashing, |v| {
+            &mut v.articles
+        })
     }
 
     fn topic_summaries(&self) -> Vec<TopicSummaryView<'a>> {
@@ -1782,7 +1794,7 @@ fn render_job(views: &Views, templates: &Templates, job: &Job, sink: &dyn Sink) 
                 extra: &serde_json::Value::Null,
                 pages: None,
             };
-            let empty = Shared::list(std::iter::empty());
+            let empty = Shared::list(std::iter::empty(), views.hashing);
             let view = Shared::attached(view, "pages", &empty, views.hashing, |v| &mut v.pages);
             context.insert_value("section", view.value, view.hash);
             context.insert("themes", &views.topic_summaries());
