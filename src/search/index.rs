@@ -434,6 +434,14 @@ const NO_ID: u32 = u32::MAX;
 /// load gives both (see [`Indexer::count`]).
 type Seen = u64;
 
+/// A token of the current document: its id in the low 24 bits (ids stay below
+/// [`MAX_CHUNK_TOKENS`]), its flags ([`IN_TITLE`]...) in the next 8, its body frequency in the
+/// high 32. One number, so that [`Indexer::count`] writes a new entry with one store and
+/// counts with one add.
+type Term = u64;
+const TERM_FLAGS: u32 = 24;
+const TERM_FREQUENCY: u32 = 32;
+
 /// Per chunk: token ids, what each id is, the current document's distinct tokens, and every
 /// document's.
 struct Indexer {
@@ -444,9 +452,10 @@ struct Indexer {
     keys: Vec<(Key, u32)>,
     seen: Vec<Seen>,
     doc: u32,
-    /// (id, body frequency, flags) of the current document's tokens: the first `term_count`
-    /// entries, and at least one spare entry after them (see [`Indexer::count`]).
-    terms: Vec<(u32, u32, u8)>,
+    /// The current document's tokens, each in one number ([`Term`]): the first `term_count`
+    /// entries, and room for every term the document may still have plus one spare entry
+    /// (see [`Indexer::count`]).
+    terms: Vec<Term>,
     term_count: usize,
     /// The postings of the chunk's documents one after another, `id << 8 | weight`, and
     /// where each document's postings end. Sorted by token only once the chunk is done
@@ -482,7 +491,7 @@ impl Indexer {
             keys: Vec::new(),
             seen: Vec::new(),
             doc: 0,
-            terms: vec![(0, 0, 0); 1024],
+            terms: Vec::new(),
             term_count: 0,
             postings: Vec::new(),
             doc_ends: Vec::new(),
@@ -605,6 +614,7 @@ impl Indexer {
     }
 
     /// Counts token `id` in the current document: in the body (`flag` 0) or where `flag` says.
+    /// The document's `terms` have room for it (see [`Indexer::page`]), so there is no check.
     ///
     /// Without a branch on whether the document has the token yet: that is a coin toss for the
     /// processor (a section repeats about half its tokens), and a mispredicted branch per token
@@ -619,19 +629,11 @@ impl Indexer {
         let new = *seen as u32 != self.doc;
         let slot = if new { n as u32 } else { (*seen >> 32) as u32 };
         *seen = u64::from(slot) << 32 | u64::from(self.doc);
-        self.terms[n] = (id, 0, 0);
+        self.terms[n] = Term::from(id);
         let term = &mut self.terms[slot as usize];
-        term.1 += u32::from(flag == 0);
-        term.2 |= flag;
+        *term += Term::from(flag == 0) << TERM_FREQUENCY;
+        *term |= Term::from(flag) << TERM_FLAGS;
         self.term_count = n + usize::from(new);
-        if self.term_count == self.terms.len() {
-            self.grow_terms();
-        }
-    }
-
-    #[cold]
-    fn grow_terms(&mut self) {
-        self.terms.resize(self.terms.len() * 2, (0, 0, 0));
     }
 
     /// Ids of the tokens of `text`, with repeats, appended to `out`.
@@ -696,6 +698,19 @@ impl Indexer {
             let doc = first + n as u32;
             self.doc += 1;
             self.term_count = 0;
+            // Room for every term the document can have, and the spare one: a text yields at
+            // most one token per byte (a CJK character is three bytes or more and yields two
+            // tokens, a word one), and the page's title, tag and filter tokens come on top.
+            let text = page.rendered.text_of(section);
+            let most = text.len()
+                + section.heading.as_ref().map_or(0, String::len)
+                + title_ids.len()
+                + tag_ids.len()
+                + filter_ids.len()
+                + 1;
+            if self.terms.len() < most {
+                self.terms.resize(most, 0);
+            }
             // The stored document, as serde_json would write StoredDoc, straight into its doc
             // shard: the stored text is written as the section's text is tokenised.
             let out = shards.open(doc as usize);
@@ -710,7 +725,7 @@ impl Indexer {
                 None => out.extend_from_slice(b"null"),
             }
             out.extend_from_slice(b",\"x\":\"");
-            scan(page.rendered.text_of(section), &mut word, &mut Stored::new(out), &mut Body(self));
+            scan(text, &mut word, &mut Stored::new(out), &mut Body(self));
             out.extend_from_slice(&tail_json);
 
             heading_ids.clear();
@@ -728,9 +743,11 @@ impl Indexer {
             // One `extend` over a slice: the postings' room is reserved once for the document
             // and the loop keeps its write position in a register (pushed one at a time, the
             // vector's length and capacity went through memory on each posting).
-            self.postings.extend(self.terms[..self.term_count].iter().map(|&(id, tf, flags)| {
+            self.postings.extend(self.terms[..self.term_count].iter().map(|&term| {
+                let (flags, tf) = ((term >> TERM_FLAGS) as u8, (term >> TERM_FREQUENCY) as u32);
                 debug_assert!(flags & FILTER == 0 || (flags == FILTER && tf == 0), "a filter token is only a filter");
-                id << 8 | (tf + BOOSTS[usize::from(flags & 15)]).min(255)
+                // The id's 24 bits shifted up, the flags shifted out.
+                (term as u32) << 8 | (tf + BOOSTS[usize::from(flags & 15)]).min(255)
             }));
             self.doc_ends.push(u32::try_from(self.postings.len()).expect("too many postings for the search index"));
             shards.written(doc as usize);
