@@ -801,9 +801,14 @@ trait Found {
 fn scan(text: &str, word: &mut String, stored: &mut Stored<'_>, found: &mut impl Found) {
     word.clear();
     let mut previous: Option<char> = None;
-    for c in text.chars() {
+    let mut chars = text.chars();
+    loop {
+        let here = chars.as_str().as_bytes();
+        let Some(c) = chars.next() else { break };
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            stored.push_han(c);
+            // Its three bytes are the text's own: copied, not encoded again.
+            let [b0, b1, b2, ..] = *here else { unreachable!("a Han character is three bytes") };
+            stored.push_han([b0, b1, b2]);
             if !word.is_empty() {
                 found.word(word);
                 word.clear();
@@ -884,14 +889,14 @@ impl Stored<'_> {
         self.chars != STORED_CHARS
     }
 
-    /// A character of the common Han block: never white space, never escaped, three bytes.
+    /// A character of the common Han block, as its UTF-8 bytes: never white space, never
+    /// escaped.
     #[inline(always)]
-    fn push_han(&mut self, c: char) {
+    fn push_han(&mut self, bytes: [u8; 3]) {
         if self.chars == STORED_CHARS || !self.room_after_space() {
             return;
         }
-        let c = c as u32;
-        self.out.extend_from_slice(&[0xE0 | (c >> 12) as u8, 0x80 | (c >> 6 & 0x3F) as u8, 0x80 | (c & 0x3F) as u8]);
+        self.out.extend_from_slice(&bytes);
         self.chars += 1;
     }
 
