@@ -525,14 +525,11 @@ impl Indexer {
     /// the next chunk on the thread writes into memory already touched instead of fresh pages.
     fn finish(&mut self) -> Vec<ChunkPart> {
         assert!(self.doc_ends.len() <= MAX_CHUNK_DOCS, "too many documents for the search index");
-        // Per id: its count of postings, then where its next posting goes in `sorted`.
-        // Taken out of `self` while the sort runs, so that the compiler sees them as its own.
+        // Per id: its count of postings (counted as they were made, see `page`), then where
+        // its next posting goes in `sorted`. Taken out of `self` while the sort runs, so that
+        // the compiler sees them as its own.
         let mut places = std::mem::take(&mut self.places);
-        places.clear();
         places.resize(self.keys.len(), 0);
-        for &posting in &self.postings {
-            places[(posting >> 8) as usize] += 1;
-        }
         let partition = |hash: u32| hash as usize & (PARTITIONS - 1);
         let mut lens = [0u32; PARTITIONS];
         for ((_, hash), &count) in self.keys.iter().zip(&places) {
@@ -569,6 +566,7 @@ impl Indexer {
             let start = starts[p] as usize;
             part.postings = sorted[start..start + lens[p] as usize].to_vec();
         }
+        places.clear();
         self.places = places;
         self.sorted = sorted;
         self.ids.clear();
@@ -743,9 +741,16 @@ impl Indexer {
             // One `extend` over a slice: the postings' room is reserved once for the document
             // and the loop keeps its write position in a register (pushed one at a time, the
             // vector's length and capacity went through memory on each posting).
-            self.postings.extend(self.terms[..self.term_count].iter().map(|&term| {
+            // Each id's postings are counted here for the sort (`finish`), in the loop that
+            // reads the term anyway rather than in a pass of their own over all the postings.
+            if self.places.len() < self.keys.len() {
+                self.places.resize(self.keys.len(), 0);
+            }
+            let Indexer { postings, terms, places, term_count, .. } = self;
+            postings.extend(terms[..*term_count].iter().map(|&term| {
                 let (flags, tf) = ((term >> TERM_FLAGS) as u8, (term >> TERM_FREQUENCY) as u32);
                 debug_assert!(flags & FILTER == 0 || (flags == FILTER && tf == 0), "a filter token is only a filter");
+                places[term as usize & 0xFF_FFFF] += 1;
                 // The id's 24 bits shifted up, the flags shifted out.
                 (term as u32) << 8 | (tf + BOOSTS[usize::from(flags & 15)]).min(255)
             }));
