@@ -531,16 +531,23 @@ impl Indexer {
         let mut places = std::mem::take(&mut self.places);
         places.resize(self.keys.len(), 0);
         let partition = |hash: u32| hash as usize & (PARTITIONS - 1);
+        // Per partition: its postings, and its tokens (so that its lists are made at their
+        // size, not grown by doubling with a copy at each step).
         let mut lens = [0u32; PARTITIONS];
+        let mut tokens = [0usize; PARTITIONS];
         for ((_, hash), &count) in self.keys.iter().zip(&places) {
             lens[partition(*hash)] += count;
+            tokens[partition(*hash)] += 1;
         }
         // Where each partition begins in `sorted`.
         let mut starts = [0u32; PARTITIONS];
         for p in 1..PARTITIONS {
             starts[p] = starts[p - 1] + lens[p - 1];
         }
-        let mut parts: Vec<ChunkPart> = (0..PARTITIONS).map(|_| ChunkPart::default()).collect();
+        let mut parts: Vec<ChunkPart> = tokens
+            .iter()
+            .map(|&n| ChunkPart { tokens: Vec::with_capacity(n), ends: Vec::with_capacity(n), postings: Vec::new() })
+            .collect();
         let mut filled = [0u32; PARTITIONS];
         for ((key, hash), place) in self.keys.drain(..).zip(&mut places) {
             let p = partition(hash);
