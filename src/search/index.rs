@@ -25,7 +25,9 @@
 
 use rayon::prelude::*;
 
-use super::{Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32, fold_char, is_cjk, is_latin};
+use super::{
+    Manifest, ManifestTheme, STORED_CHARS, Token, VERSION, each_token, fnv1a32_bytes, fold_char, is_cjk, is_latin,
+};
 use crate::hash::FastMap;
 use crate::render::OutputFile;
 use crate::site::{Page, Site};
@@ -109,8 +111,10 @@ fn pack(token: Token<'_>) -> Option<u64> {
     }
 }
 
-/// The UTF-8 text of a packed key, written into `buf`.
-fn unpack(key: u64, buf: &mut [u8; 8]) -> &str {
+/// The UTF-8 bytes of a packed key's text, written into `buf`. Bytes, not a `str`: they are
+/// only hashed and escaped into JSON, and checking them as UTF-8 again cost more than making
+/// them (a new key is hashed from them, each entry's token written from them).
+fn unpack(key: u64, buf: &mut [u8; 8]) -> &[u8] {
     let len = if key & WORD != 0 {
         let len = (key >> 56 & 7) as usize;
         buf.copy_from_slice(&(key & ((1 << 56) - 1)).to_le_bytes());
@@ -123,14 +127,15 @@ fn unpack(key: u64, buf: &mut [u8; 8]) -> &str {
         }
         len + char_at(0).encode_utf8(&mut buf[len..]).len()
     };
-    std::str::from_utf8(&buf[..len]).expect("packed keys hold UTF-8")
+    &buf[..len]
 }
 
 impl Key {
-    fn text<'a>(&'a self, buf: &'a mut [u8; 8]) -> &'a str {
+    /// The UTF-8 bytes of the key's text.
+    fn bytes<'a>(&'a self, buf: &'a mut [u8; 8]) -> &'a [u8] {
         match self {
             Key::Packed(key) => unpack(*key, buf),
-            Key::Text(text) => text,
+            Key::Text(text) => text.as_bytes(),
         }
     }
 }
@@ -507,7 +512,7 @@ impl Indexer {
     #[inline(never)]
     fn register(keys: &mut Vec<(Key, u32)>, seen: &mut Vec<Seen>, key: Key) -> u32 {
         assert!(keys.len() < MAX_CHUNK_TOKENS, "too many distinct tokens for the search index");
-        let hash = fnv1a32(key.text(&mut [0; 8]));
+        let hash = fnv1a32_bytes(key.bytes(&mut [0; 8]));
         keys.push((key, hash));
         seen.push(0);
         keys.len() as u32 - 1
@@ -958,7 +963,11 @@ static ESCAPED: [bool; 256] = {
 /// the other short forms, `\u00XX` for other control characters) and the format's `\u003c`,
 /// `\u003e`, `\u0026` for `<`, `>`, `&`.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
+    push_escaped_bytes(out, text.as_bytes());
+}
+
+/// [`push_escaped`] of UTF-8 bytes.
+fn push_escaped_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !ESCAPED[b as usize] {
@@ -990,8 +999,13 @@ fn push_escaped_byte(out: &mut Vec<u8>, b: u8) {
 
 /// Appends `text` as a JSON string.
 fn push_string(out: &mut Vec<u8>, text: &str) {
+    push_string_bytes(out, text.as_bytes());
+}
+
+/// [`push_string`] of UTF-8 bytes.
+fn push_string_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
-    push_escaped(out, text);
+    push_escaped_bytes(out, bytes);
     out.push(b'"');
 }
 
@@ -1136,7 +1150,7 @@ fn partition_entries(parts: Vec<(u32, ChunkPart)>, docs: usize) -> PartEntries {
     let mut strong: Vec<(u32, u8)> = Vec::new();
     for (n, (key, hash)) in tokens.iter().enumerate() {
         let start = text.len();
-        push_string(&mut text, key.text(&mut [0; 8]));
+        push_string_bytes(&mut text, key.bytes(&mut [0; 8]));
         text.push(b':');
         let runs = &sorted[starts[n]..starts[n + 1]];
         let count: usize = runs.iter().map(|&(_, start, end)| (end - start) as usize).sum();
@@ -1420,7 +1434,7 @@ mod tests {
             let mut text = String::new();
             token.push_to(&mut text);
             let key = pack(token).expect("packs");
-            assert_eq!(unpack(key, &mut [0; 8]), text);
+            assert_eq!(unpack(key, &mut [0; 8]), text.as_bytes());
         }
         assert_eq!(pack(Token::Word("abcdefgh")), None);
         // Different tokens, different keys.

@@ -196,8 +196,13 @@ pub fn query_tokens(query: &str) -> Vec<String> {
 
 /// FNV-1a, 32 bits, over the UTF-8 bytes of `s`.
 pub fn fnv1a32(s: &str) -> u32 {
+    fnv1a32_bytes(s.as_bytes())
+}
+
+/// [`fnv1a32`] of bytes (the indexer hashes its tokens' UTF-8 without making a `str` of it).
+fn fnv1a32_bytes(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for &b in s.as_bytes() {
+    for &b in bytes {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }
