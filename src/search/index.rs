@@ -759,6 +759,9 @@ impl Indexer {
                 self.places.resize(self.keys.len(), 0);
             }
             let Indexer { postings, terms, places, term_count, .. } = self;
+            // A slice, whose length and address stay in registers: through the vector, they
+            // were loaded again after each count.
+            let places = places.as_mut_slice();
             postings.extend(terms[..*term_count].iter().map(|&term| {
                 let (flags, tf) = ((term >> TERM_FLAGS) as u8, (term >> TERM_FREQUENCY) as u32);
                 debug_assert!(flags & FILTER == 0 || (flags == FILTER && tf == 0), "a filter token is only a filter");
