@@ -277,13 +277,13 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
         // Files the sink refuses (from any thread), reported once the stage is done.
         let refused = std::sync::Mutex::new(Vec::new());
         let output_dir = site.config.output_dir.clone();
-        let put = |file: OutputFile| {
-            if let Err(e) = sink.put(file) {
-                let problem = Diagnostic::error(&output_dir, 0, 0, e.to_string());
-                refused.lock().unwrap_or_else(|e| e.into_inner()).push(problem);
-            }
+        let refuse = |e: output::WriteError| {
+            let problem = Diagnostic::error(&output_dir, 0, 0, e.to_string());
+            refused.lock().unwrap_or_else(|e| e.into_inner()).push(problem);
         };
-        crate::search::write_index(&site, &put);
+        let put = |file: OutputFile| sink.put(file).unwrap_or_else(refuse);
+        // The index hands over bytes it keeps (buffers it reuses): written out, not copied.
+        crate::search::write_index(&site, &|path, bytes| sink.put_bytes(path, bytes).unwrap_or_else(refuse));
         if release_text {
             site.release_text();
             return_freed_memory();
