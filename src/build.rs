@@ -304,7 +304,7 @@ fn run(options: &BuildOptions, cache: &mut Cache, target: Target) -> Result<Stag
 /// Let glibc grow each thread's heap in large steps. By default a thread's heap grows by what
 /// the allocation asks plus 128 KB, one `mprotect` call each time: about 50,000 calls in a
 /// 10,000-article build. Address space reserved this way costs no memory until it is touched,
-/// and [`return_freed_memory`] still hands back what the stages free.
+/// and `return_freed_memory` still hands back what the stages free.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes a tuning parameter of the allocator; called before any

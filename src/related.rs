@@ -520,8 +520,8 @@ impl Postings {
 
 /// Tags or topic themes: which articles carry which, and what sharing one is worth.
 struct Labels {
-    /// Article `d`'s labels as dense ids, ascending, each once, are `labels[starts[d]..starts[d
-    /// + 1]]`: all articles' in one array, small enough to stay in cache while scoring reads
+    /// Article `d`'s labels as dense ids, ascending, each once, are
+    /// `labels[starts[d]..starts[d + 1]]`: all articles' in one array, small enough to stay in cache while scoring reads
     /// them for candidates all over the collection (a `Vec` per article scattered them).
     starts: Vec<usize>,
     labels: Vec<u32>,
@@ -571,7 +571,7 @@ impl Labels {
         }
     }
 
-    /// [`Labels::shared`] of article `e` with the article whose labels [`Labels::spread`] wrote
+    /// What `Labels::shared` (the tests' reference) gives for article `e` and the article whose labels [`Labels::spread`] wrote
     /// into `dense`: the same sum in the same order.
     fn shared_with(&self, e: usize, dense: &[f32]) -> f32 {
         let mut sum = 0.0;

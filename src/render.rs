@@ -261,7 +261,7 @@ pub const REQUIRED: &[&str] = &[
 ];
 
 /// The component each listing entry is rendered with once per build, when the theme defines it:
-/// its output is the entry's `item_html` (see [`Views::with_items`]).
+/// its output is the entry's `item_html` (see `Views::with_items`).
 pub const LISTING_ITEM: &str = "page_item";
 
 /// Articles listed on a glossary entry's page as mentioning it; the count gives the rest.

@@ -156,7 +156,7 @@ impl Glossary {
         hits
     }
 
-    /// [`Glossary::find`] into `hits` (cleared first), with `candidates` as scratch space:
+    /// What the tests' `Glossary::find` returns, into `hits` (cleared first), with `candidates` as scratch space:
     /// a page reuses both for all its paragraphs.
     fn find_into(&self, text: &str, candidates: &mut Vec<(usize, usize, usize)>, hits: &mut Vec<Hit>) {
         candidates.clear();
