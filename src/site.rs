@@ -90,6 +90,29 @@ pub struct TopicLink {
     pub declared: bool,
 }
 
+/// Working memory of one thread of [`Site::match_topics`], kept from article to article.
+struct TopicScratch {
+    scratch: topics::Scratch,
+    section_scores: Vec<topics::SectionScore>,
+    /// Per theme: the best qualifying section and its score, and that section's match spans.
+    best: Vec<Option<(usize, f64)>>,
+    best_spans: Vec<Vec<(usize, usize)>>,
+    /// Per theme: the best section at all and its score.
+    any: Vec<Option<(usize, f64)>>,
+}
+
+impl TopicScratch {
+    fn new(themes: usize) -> TopicScratch {
+        TopicScratch {
+            scratch: topics::Scratch::default(),
+            section_scores: Vec::new(),
+            best: vec![None; themes],
+            best_spans: vec![Vec::new(); themes],
+            any: vec![None; themes],
+        }
+    }
+}
+
 /// One page linking to another.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backlink {
@@ -656,39 +679,40 @@ impl Site {
         let found: Vec<(Vec<TopicLink>, bool)> = articles
             .par_iter()
             .map_init(
-                || (topics::Scratch::default(), Vec::new()),
-                |(scratch, section_scores), &n| {
+                || TopicScratch::new(self.topics.len()),
+                |TopicScratch { scratch, section_scores, best, best_spans, any }, &n| {
                     let page = &self.pages[n];
                     let folded: Vec<std::borrow::Cow<str>> =
                         page.rendered.sections.iter().map(|s| topics::fold(page.rendered.text_of(s))).collect();
-                    // Every section's scores, as (section, score); per theme, the best qualifying
-                    // one and the best at all (the first of equal scores), by index into them.
-                    let mut scores: Vec<(usize, topics::SectionScore)> = Vec::new();
-                    let mut best: Vec<Option<usize>> = vec![None; self.topics.len()];
-                    let mut any: Vec<Option<usize>> = vec![None; self.topics.len()];
+                    // Per theme, the best qualifying section (its spans in `best_spans`) and the
+                    // best at all, as (section, score); the first of equal scores wins. Only a
+                    // new best copies its spans, into a buffer kept from article to article.
+                    best.fill(None);
+                    any.fill(None);
                     for (i, text) in folded.iter().enumerate() {
                         matcher.score_into(text, config, scratch, section_scores);
-                        for score in section_scores.drain(..) {
-                            let at = scores.len();
-                            let better = |slot: Option<usize>| slot.is_none_or(|j| score.score > scores[j].1.score);
-                            if topics::qualifies(&score, config) && better(best[score.theme]) {
-                                best[score.theme] = Some(at);
+                        for score in section_scores.iter() {
+                            let t = score.theme;
+                            let better = |slot: Option<(usize, f64)>| slot.is_none_or(|(_, s)| score.score > s);
+                            if topics::qualifies(score, config) && better(best[t]) {
+                                best[t] = Some((i, score.score));
+                                best_spans[t].clear();
+                                best_spans[t].extend_from_slice(scratch.spans(t));
                             }
-                            if better(any[score.theme]) {
-                                any[score.theme] = Some(at);
+                            if better(any[t]) {
+                                any[t] = Some((i, score.score));
                             }
-                            scores.push((i, score));
                         }
                     }
                     let mut links: Vec<TopicLink> = best
                         .iter()
                         .enumerate()
-                        .filter_map(|(topic, at)| at.map(|at| (topic, &scores[at])))
+                        .filter_map(|(topic, at)| at.map(|at| (topic, at)))
                         .map(|(topic, (section, score))| TopicLink {
                             topic,
-                            section: Some(*section),
-                            score: score.score,
-                            snippet: topics::snippet(&folded[*section], &score.spans),
+                            section: Some(section),
+                            score,
+                            snippet: topics::snippet(&folded[section], &best_spans[topic]),
                             declared: false,
                         })
                         .collect();
@@ -702,8 +726,13 @@ impl Site {
                             links.iter_mut().filter(|l| l.topic == topic).for_each(|l| l.declared = true);
                             continue;
                         }
-                        let (section, score, snippet) = match any[topic].map(|at| &scores[at]) {
-                            Some((i, s)) => (Some(*i), s.score, topics::snippet(&folded[*i], &s.spans)),
+                        let (section, score, snippet) = match any[topic] {
+                            Some((i, score)) => {
+                                // The section's spans for this theme: it is scored again (a
+                                // theme named in front matter without qualifying is rare).
+                                matcher.score_into(&folded[i], config, scratch, section_scores);
+                                (Some(i), score, topics::snippet(&folded[i], scratch.spans(topic)))
+                            }
                             None => (None, 0.0, topics::snippet(&page.summary, &[])),
                         };
                         links.push(TopicLink { topic, section, score, snippet, declared: true });
