@@ -682,15 +682,15 @@ impl Site {
                 || TopicScratch::new(self.topics.len()),
                 |TopicScratch { scratch, section_scores, best, best_spans, any }, &n| {
                     let page = &self.pages[n];
-                    let folded: Vec<std::borrow::Cow<str>> =
-                        page.rendered.sections.iter().map(|s| topics::fold(page.rendered.text_of(s))).collect();
+                    let folded: Vec<(std::borrow::Cow<str>, usize)> =
+                        page.rendered.sections.iter().map(|s| topics::fold_counted(page.rendered.text_of(s))).collect();
                     // Per theme, the best qualifying section (its spans in `best_spans`) and the
                     // best at all, as (section, score); the first of equal scores wins. Only a
                     // new best copies its spans, into a buffer kept from article to article.
                     best.fill(None);
                     any.fill(None);
-                    for (i, text) in folded.iter().enumerate() {
-                        matcher.score_into(text, config, scratch, section_scores);
+                    for (i, (text, visible)) in folded.iter().enumerate() {
+                        matcher.score_into(text, *visible, config, scratch, section_scores);
                         for score in section_scores.iter() {
                             let t = score.theme;
                             let better = |slot: Option<(usize, f64)>| slot.is_none_or(|(_, s)| score.score > s);
@@ -712,7 +712,7 @@ impl Site {
                             topic,
                             section: Some(section),
                             score,
-                            snippet: topics::snippet(&folded[section], &best_spans[topic]),
+                            snippet: topics::snippet(&folded[section].0, &best_spans[topic]),
                             declared: false,
                         })
                         .collect();
@@ -730,8 +730,9 @@ impl Site {
                             Some((i, score)) => {
                                 // The section's spans for this theme: it is scored again (a
                                 // theme named in front matter without qualifying is rare).
-                                matcher.score_into(&folded[i], config, scratch, section_scores);
-                                (Some(i), score, topics::snippet(&folded[i], scratch.spans(topic)))
+                                let (text, visible) = &folded[i];
+                                matcher.score_into(text, *visible, config, scratch, section_scores);
+                                (Some(i), score, topics::snippet(text, scratch.spans(topic)))
                             }
                             None => (None, 0.0, topics::snippet(&page.summary, &[])),
                         };

@@ -126,7 +126,7 @@ impl Matcher {
     pub fn score(&self, folded: &str, config: &TopicsConfig) -> Vec<SectionScore> {
         let mut scores = Vec::new();
         let mut scratch = Scratch::default();
-        self.score_into(folded, config, &mut scratch, &mut scores);
+        self.score_into(folded, visible_chars(folded), config, &mut scratch, &mut scores);
         for score in &mut scores {
             score.spans = scratch.spans(score.theme).to_vec();
         }
@@ -137,10 +137,12 @@ impl Matcher {
     /// keeps from one call to the next. The scores' `spans` are left empty: each theme's are
     /// [`Scratch::spans`] until the next call. A caller keeps only the best section per theme,
     /// so a copy of every section's spans in its score (one allocation per section and theme,
-    /// ~314,000 at 10,000 articles) was mostly thrown away.
+    /// ~314,000 at 10,000 articles) was mostly thrown away. `visible` is the number of
+    /// characters of `folded` that are not whitespace, as [`fold_counted`] counts them.
     pub fn score_into(
         &self,
         folded: &str,
+        visible: usize,
         config: &TopicsConfig,
         scratch: &mut Scratch,
         scores: &mut Vec<SectionScore>,
@@ -174,7 +176,7 @@ impl Matcher {
         if !weight.iter().any(|&w| w > 0.0) {
             return;
         }
-        let length = visible_chars(folded).max(config.min_chars).max(1);
+        let length = visible.max(config.min_chars).max(1);
         for t in 0..self.themes {
             if weight[t] > 0.0 {
                 scores.push(SectionScore {
@@ -270,6 +272,11 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     // Most text has nothing to fold: look for the first character that changes before copying.
     let first = first_foldable(text.as_bytes());
     let Some(first) = first else { return Cow::Borrowed(text) };
+    Cow::Owned(fold_from(text, first))
+}
+
+/// `text` folded as [`fold`] does, its first character to fold at byte `first`.
+fn fold_from(text: &str, first: usize) -> String {
     let mut folded = String::with_capacity(text.len());
     folded.push_str(&text[..first]);
     let mut rest = &text[first..];
@@ -288,20 +295,13 @@ pub fn fold(text: &str) -> Cow<'_, str> {
         rest = &rest[at + c.len_utf8()..];
     }
     folded.push_str(rest);
-    Cow::Owned(folded)
+    folded
 }
 
 /// Where the first character [`fold`] changes starts: U+FF10–FF19, U+FF21–FF3A and
 /// U+FF41–FF5A (`EF BC 90..99`, `EF BC A1..BA`, `EF BD 81..9A`) or U+3000 (`E3 80 80`).
 fn first_foldable(bytes: &[u8]) -> Option<usize> {
     const BLOCK: usize = 64;
-    // Whether the character starting at a byte is one to fold, from it and the two after it,
-    // without branches, so that the compiler can test a block of bytes at once.
-    let foldable = |a: u8, b: u8, c: u8| {
-        let wide = (b == 0xBC) & ((c.wrapping_sub(0x90) < 10) | (c.wrapping_sub(0xA1) < 26))
-            | (b == 0xBD) & (c.wrapping_sub(0x81) < 26);
-        (a == 0xEF) & wide | (a == 0xE3) & (b == 0x80) & (c == 0x80)
-    };
     // Every such character is three bytes long: no later than two bytes before the end.
     let starts = bytes.len().saturating_sub(2);
     let mut from = 0;
@@ -316,24 +316,70 @@ fn first_foldable(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// Whether the character starting at byte `a` (followed by `b` and `c`) is one [`fold`]
+/// changes, without branches, so that the compiler can test a block of bytes at once.
+#[inline(always)]
+fn foldable(a: u8, b: u8, c: u8) -> bool {
+    let wide = (b == 0xBC) & ((c.wrapping_sub(0x90) < 10) | (c.wrapping_sub(0xA1) < 26))
+        | (b == 0xBD) & (c.wrapping_sub(0x81) < 26);
+    (a == 0xEF) & wide | (a == 0xE3) & (b == 0x80) & (c == 0x80)
+}
+
+/// Whether byte `a` (followed by `b` and `c`) starts a character that is not whitespace.
+///
+/// A branch-free test, which the compiler turns into vector code. The characters other than
+/// ASCII that `char::is_whitespace` accepts (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
+/// U+2029, U+202F, U+205F and U+3000) are told by their first two or three bytes, so nothing
+/// is decoded — Chinese text is full of `E3` lead bytes (`。`, `、`, `「`).
+#[inline(always)]
+fn visible(a: u8, b: u8, c: u8) -> bool {
+    let starts = (a as i8) >= -0x40;
+    let ascii = (a == b' ') | (a.wrapping_sub(b'\t') < 5);
+    let wide = (a == 0xC2) & ((b == 0x85) | (b == 0xA0))
+        | (a == 0xE1) & (b == 0x9A) & (c == 0x80)
+        | (a == 0xE2)
+            & ((b == 0x80) & ((c.wrapping_sub(0x80) < 11) | (c == 0xA8) | (c == 0xA9) | (c == 0xAF))
+                | (b == 0x81) & (c == 0x9F))
+        | (a == 0xE3) & (b == 0x80) & (c == 0x80);
+    starts & !(ascii | wide)
+}
+
+/// [`fold`] of `text`, with [`visible_chars`] of it, counted in the same pass over the bytes
+/// that looks for the first character to fold (one pass instead of two over every section:
+/// folding keeps a character visible or whitespace, so the count of `text` is the count of
+/// its folded form).
+pub fn fold_counted(text: &str) -> (Cow<'_, str>, usize) {
+    let bytes = text.as_bytes();
+    let body = bytes.len().saturating_sub(2);
+    let mut count = 0;
+    let mut first = None;
+    for from in (0..body).step_by(255) {
+        let to = (from + 255).min(body);
+        let (a, b, c) = (&bytes[from..to], &bytes[from + 1..to + 1], &bytes[from + 2..to + 2]);
+        // (At most 255 per block: see `visible_chars`.)
+        let (here, fold_here) = a
+            .iter()
+            .zip(b)
+            .zip(c)
+            .fold((0u8, false), |(n, f), ((&a, &b), &c)| (n + u8::from(visible(a, b, c)), f | foldable(a, b, c)));
+        count += usize::from(here);
+        if fold_here && first.is_none() {
+            first = (from..to).find(|&i| foldable(bytes[i], bytes[i + 1], bytes[i + 2]));
+        }
+    }
+    for i in body..bytes.len() {
+        let at = |j: usize| bytes.get(j).copied().unwrap_or(0);
+        count += usize::from(visible(bytes[i], at(i + 1), at(i + 2)));
+    }
+    match first {
+        None => (Cow::Borrowed(text), count),
+        Some(first) => (Cow::Owned(fold_from(text, first)), count),
+    }
+}
+
 /// The characters of `text` that are not whitespace.
 fn visible_chars(text: &str) -> usize {
-    // A branch-free test of every byte, which the compiler turns into vector code: a byte
-    // counts when it starts a character that is not whitespace. The characters other than
-    // ASCII that `char::is_whitespace` accepts (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
-    // U+2029, U+202F, U+205F and U+3000) are told by their first two or three bytes, so
-    // nothing is decoded — Chinese text is full of `E3` lead bytes (`。`, `、`, `「`).
-    let visible = |a: u8, b: u8, c: u8| {
-        let starts = (a as i8) >= -0x40;
-        let ascii = (a == b' ') | (a.wrapping_sub(b'\t') < 5);
-        let wide = (a == 0xC2) & ((b == 0x85) | (b == 0xA0))
-            | (a == 0xE1) & (b == 0x9A) & (c == 0x80)
-            | (a == 0xE2)
-                & ((b == 0x80) & ((c.wrapping_sub(0x80) < 11) | (c == 0xA8) | (c == 0xA9) | (c == 0xAF))
-                    | (b == 0x81) & (c == 0x9F))
-            | (a == 0xE3) & (b == 0x80) & (c == 0x80);
-        starts & !(ascii | wide)
-    };
+    // A byte counts when it starts a character that is not whitespace ([`visible`]).
     let bytes = text.as_bytes();
     // Every byte with the two after it; the last two have none or one (a character starting
     // there is shorter than three bytes, so the padding never completes one).
@@ -695,7 +741,7 @@ mod tests {
         let texts = ["外围技能失效，PRD 也不再稀缺。", "B端 To B 外围技能", "无关的文字", "PRD PRD 外围技能 B端"];
         for text in texts.iter().chain(&texts) {
             let text = fold(text);
-            m.score_into(&text, &config(), &mut scratch, &mut scores);
+            m.score_into(&text, visible_chars(&text), &config(), &mut scratch, &mut scores);
             for score in &mut scores {
                 assert!(score.spans.is_empty());
                 score.spans = scratch.spans(score.theme).to_vec();
@@ -794,6 +840,22 @@ mod tests {
             let len = if rng.below(10) == 0 { 200 + rng.below(400) } else { rng.below(12) };
             let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
             assert_eq!(visible_chars(&text), text.chars().filter(|c| !c.is_whitespace()).count(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fold_counted_folds_as_fold_does_and_counts_the_folded_text() {
+        // Characters that fold (full-width letters and digits, U+3000), neighbours that do
+        // not, whitespace and Chinese text, at every distance from the 255-byte blocks.
+        let alphabet: Vec<char> = "ＡＺａｚ０９\u{3000}\u{3001}＠［｀｛ \t\n外，。a\u{a0}\u{2000}".chars().collect();
+        let mut rng = crate::text::TestRng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..3000 {
+            let len = if rng.below(10) == 0 { 200 + rng.below(400) } else { rng.below(12) };
+            let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let (folded, visible) = fold_counted(&text);
+            assert_eq!(folded, fold(&text), "{text:?}");
+            assert_eq!(matches!(folded, Cow::Borrowed(_)), matches!(fold(&text), Cow::Borrowed(_)), "{text:?}");
+            assert_eq!(visible, folded.chars().filter(|c| !c.is_whitespace()).count(), "{text:?}");
         }
     }
 
