@@ -76,26 +76,46 @@ pub fn stats(text: &str) -> TextStats {
     while i < bytes.len() {
         let lead = bytes[i];
         // Lead bytes 0xE5..=0xE9 start U+5000..U+9FFF, and 0xE4 followed by 0xB8..=0xBF
-        // starts U+4E00..U+4FFF: all Han, the bulk of Chinese text.
-        if (0xE5..=0xE9).contains(&lead) || (lead == 0xE4 && bytes[i + 1] >= 0xB8) {
-            out.cjk_chars += 1;
+        // starts U+4E00..U+4FFF: all Han, the bulk of Chinese text. A run of them is counted
+        // in a loop of its own, which keeps nothing but the count and the position; what a
+        // run leaves behind (no word open, a Han character before) is set once at its end.
+        if is_common_han(bytes, i) {
+            let mut run = 0;
+            while i < bytes.len() && is_common_han(bytes, i) {
+                run += 1;
+                i += 3;
+            }
+            out.cjk_chars += run;
             in_word = false;
             // Any Han character does as `before`: it is no word character and no digit.
             before = Some('\u{5000}');
-            i += 3;
             continue;
         }
-        // ASCII letters and digits: a word, or more of one.
+        // ASCII letters and digits: a word, or more of one, counted once per run.
         if lead.is_ascii_alphanumeric() {
             if !in_word {
                 out.latin_words += 1;
                 in_word = true;
             }
-            before = Some(char::from(lead));
+            while i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            before = Some(char::from(bytes[i]));
             i += 1;
             continue;
         }
-        let c = text[i..].chars().next().expect("i is a character boundary");
+        // Chinese punctuation in U+3000..U+3004, U+3008..U+3020 (`、。「」《》【】`) and
+        // U+FF01..U+FF0F, U+FF1A..U+FF20 (`！（），：；？`): neither a word character nor one
+        // that joins a word, so it ends any word, and as `before` it does what a Han
+        // character does (`unit` gives these `Other` before any table lookup).
+        if is_cjk_punctuation(bytes, i) {
+            in_word = false;
+            before = Some('\u{5000}');
+            i += 3;
+            continue;
+        }
+        let c =
+            if lead < 0x80 { char::from(lead) } else { text[i..].chars().next().expect("i is a character boundary") };
         i += c.len_utf8();
         match unit(c) {
             Unit::Cjk => {
@@ -117,6 +137,28 @@ pub fn stats(text: &str) -> TextStats {
         before = Some(c);
     }
     out
+}
+
+/// Whether the UTF-8 text `bytes` has a character of U+4E00..U+9FFF at `i`, a character
+/// boundary (see [`stats`]).
+#[inline(always)]
+fn is_common_han(bytes: &[u8], i: usize) -> bool {
+    let lead = bytes[i];
+    // (A 0xE4 lead byte always has two continuation bytes after it in valid UTF-8.)
+    (0xE5..=0xE9).contains(&lead) || (lead == 0xE4 && bytes[i + 1] >= 0xB8)
+}
+
+/// Whether the UTF-8 text `bytes` has, at the character boundary `i`, one of the characters
+/// U+3000..=U+3004, U+3008..=U+3020, U+FF01..=U+FF0F or U+FF1A..=U+FF20.
+#[inline(always)]
+fn is_cjk_punctuation(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        // U+3000..U+303F is E3 80 80..=E3 80 BF.
+        0xE3 => bytes[i + 1] == 0x80 && matches!(bytes[i + 2], 0x80..=0x84 | 0x88..=0xA0),
+        // U+FF00..U+FF3F is EF BC 80..=EF BC BF.
+        0xEF => bytes[i + 1] == 0xBC && matches!(bytes[i + 2], 0x81..=0x8F | 0x9A..=0xA0),
+        _ => false,
+    }
 }
 
 /// What a character is to [`stats`].
@@ -393,7 +435,8 @@ mod tests {
     #[test]
     fn fast_paths_count_as_the_rules_say() {
         let alphabet: Vec<char> =
-            "aZ09'\u{2019}., -\u{a0}\u{200b}\u{3000}中一丿\u{4dbf}\u{4dc0}\u{4dff}、。々〇，Ｇ１—“”…é\u{301}アｱ한𠀀"
+            "aZ09'\u{2019}., -\u{a0}\u{200b}\u{3000}中一丿\u{4dbf}\u{4dc0}\u{4dff}、。々〇，Ｇ１—“”…é\u{301}アｱ한𠀀\
+             ！（；〄〈〠〡＠Ａ０９｛\u{ff00}\u{3005}"
                 .chars()
                 .collect();
         let mut rng = TestRng(0x2545_f491_4f6c_dd1d);

@@ -135,9 +135,9 @@ fn push_delimiters(src: &str, range: &Range<usize>, byte: u8, width: usize, out:
     if range.end < range.start + 2 * width {
         return;
     }
+    // (An iterator, not a list: a page has hundreds of these, and each list was an allocation.)
     let positions = (range.start..range.start + width).chain(range.end - width..range.end);
-    let positions: Vec<usize> = positions.collect();
-    if !positions.iter().all(|&p| bytes[p] == byte) {
+    if !positions.clone().all(|p| bytes[p] == byte) {
         return;
     }
     if byte == b'~' {
@@ -146,9 +146,9 @@ fn push_delimiters(src: &str, range: &Range<usize>, byte: u8, width: usize, out:
         if longer(range.start + width) || range.end > width && longer(range.end - width - 1) {
             return;
         }
-        out.extend(positions.into_iter().map(|p| (p, TILDE_MARK)));
+        out.extend(positions.map(|p| (p, TILDE_MARK)));
     } else {
-        out.extend(positions.into_iter().map(|p| (p, MARK)));
+        out.extend(positions.map(|p| (p, MARK)));
     }
 }
 

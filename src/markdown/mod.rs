@@ -419,7 +419,11 @@ pub(crate) fn escape_href(s: &str) -> String {
             | b','
             | b'%'
             | b'#' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                // By hand rather than `format!`: a Chinese URL has three of these a character.
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.extend(['%', char::from(HEX[usize::from(b >> 4)]), char::from(HEX[usize::from(b & 15)])]);
+            }
         }
     }
     out
@@ -427,6 +431,17 @@ pub(crate) fn escape_href(s: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod escape_href_tests {
+    #[test]
+    fn percent_encodes_other_bytes_in_upper_case_hex() {
+        assert_eq!(
+            super::escape_href("/a b/产品?x=1&y='z'\u{7f}"),
+            "/a%20b/%E4%BA%A7%E5%93%81?x=1&amp;y=&#x27;z&#x27;%7F"
+        );
+    }
+}
 
 #[cfg(test)]
 mod line_index_tests {
