@@ -266,28 +266,37 @@ fn collapse_whitespace_upto(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit.saturating_mul(4)));
     let mut chars = 0;
     let mut pending_space = false;
-    for c in text.chars() {
+    // Kept characters are copied a run at a time, not pushed one by one: `text[run..i]` are
+    // kept characters not yet copied (a title or summary is mostly one or a few such runs).
+    let mut run = 0;
+    let mut stop = text.len();
+    for (i, c) in text.char_indices() {
         if chars == limit {
+            stop = i;
             break;
         }
-        if is_zero_width(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
+        let space = c.is_whitespace();
+        if space || is_zero_width(c) {
+            out.push_str(&text[run..i]);
+            run = i + c.len_utf8();
+            if space {
+                pending_space = !out.is_empty();
+            }
             continue;
         }
         if pending_space {
+            // (Every character since the last copy was skipped: nothing is left to copy.)
             out.push(' ');
             chars += 1;
             pending_space = false;
             if chars == limit {
+                stop = i;
                 break;
             }
         }
-        out.push(c);
         chars += 1;
     }
+    out.push_str(&text[run..stop]);
     out
 }
 
@@ -441,6 +450,49 @@ mod tests {
             assert_eq!(escape_html(&text), naive(&text), "{text:?}");
         }
         assert_eq!(escape_html("产品经理产品经理<b>"), "产品经理产品经理&lt;b&gt;");
+    }
+
+    /// [`collapse_whitespace_upto`] one character at a time.
+    fn collapse_by_the_rules(text: &str, limit: usize) -> String {
+        let mut out = String::new();
+        let mut chars = 0;
+        let mut pending_space = false;
+        for c in text.chars() {
+            if chars == limit {
+                break;
+            }
+            if is_zero_width(c) {
+                continue;
+            }
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                chars += 1;
+                pending_space = false;
+                if chars == limit {
+                    break;
+                }
+            }
+            out.push(c);
+            chars += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn collapsing_copies_runs_as_the_rules_say() {
+        let alphabet: Vec<char> = "ab 产品\n\t\u{a0}\u{3000}\u{200b}\u{feff}，é".chars().collect();
+        let mut rng = TestRng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..5000 {
+            let len = (rng.0 % 16) as usize;
+            let text: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let limit = rng.below(20);
+            assert_eq!(collapse_whitespace_upto(&text, limit), collapse_by_the_rules(&text, limit), "{text:?} {limit}");
+            assert_eq!(collapse_whitespace(&text), collapse_by_the_rules(&text, usize::MAX), "{text:?}");
+        }
     }
 
     #[test]
