@@ -18,12 +18,29 @@ use super::Spanned;
 
 /// Every id in the events, first occurrence first.
 pub(super) fn collect(events: &[Spanned<'_>]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
+    // A page has a few ids (its headings): while it has fewer than `FEW`, a new one is
+    // compared with the list, and only past that is a set of them kept, so that most pages
+    // copy each id once and hash none.
+    const FEW: usize = 16;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out: Vec<String> = Vec::new();
     let mut push = |id: &str| {
-        if !id.is_empty() && seen.insert(id.to_string()) {
-            out.push(id.to_string());
+        if id.is_empty() {
+            return;
         }
+        if out.len() < FEW {
+            if out.iter().any(|known| known == id) {
+                return;
+            }
+        } else {
+            if seen.is_empty() {
+                seen.extend(out.iter().cloned());
+            }
+            if !seen.insert(id.to_string()) {
+                return;
+            }
+        }
+        out.push(id.to_string());
     };
     // An HTML block comes as one event per line; a tag may span lines.
     let mut block: Option<String> = None;
@@ -74,6 +91,14 @@ fn html_ids(html: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_each_id_once_in_document_order_past_the_few_compared_directly() {
+        let html: String = (0..40).map(|i| format!("<a id=\"a{}\"></a>", i % 25)).collect();
+        let events = vec![(Event::InlineHtml(html.as_str().into()), 0..html.len())];
+        let expected: Vec<String> = (0..25).map(|i| format!("a{i}")).collect();
+        assert_eq!(collect(&events), expected);
+    }
 
     #[test]
     fn finds_quoted_and_bare_ids_but_not_lookalikes() {
