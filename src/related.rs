@@ -521,8 +521,9 @@ impl Postings {
 /// Tags or topic themes: which articles carry which, and what sharing one is worth.
 struct Labels {
     /// Article `d`'s labels as dense ids, ascending, each once, are
-    /// `labels[starts[d]..starts[d + 1]]`: all articles' in one array, small enough to stay in cache while scoring reads
-    /// them for candidates all over the collection (a `Vec` per article scattered them).
+    /// `labels[starts[d]..starts[d + 1]]`: all articles' in one array, small enough to stay in
+    /// cache while scoring reads them for candidates all over the collection (a `Vec` per
+    /// article scattered them).
     starts: Vec<usize>,
     labels: Vec<u32>,
     /// Per label: the articles carrying it, ascending.
@@ -571,8 +572,8 @@ impl Labels {
         }
     }
 
-    /// What `Labels::shared` (the tests' reference) gives for article `e` and the article whose labels [`Labels::spread`] wrote
-    /// into `dense`: the same sum in the same order.
+    /// What `Labels::shared` (the tests' reference) gives for article `e` and the article whose
+    /// labels [`Labels::spread`] wrote into `dense`: the same sum in the same order.
     fn shared_with(&self, e: usize, dense: &[f32]) -> f32 {
         let mut sum = 0.0;
         for &label in self.of_doc(e) {

@@ -344,7 +344,7 @@ fn visible(a: u8, b: u8, c: u8) -> bool {
     starts & !(ascii | wide)
 }
 
-/// [`fold`] of `text`, with [`visible_chars`] of it, counted in the same pass over the bytes
+/// [`fold`] of `text`, with `visible_chars` of it, counted in the same pass over the bytes
 /// that looks for the first character to fold (one pass instead of two over every section:
 /// folding keeps a character visible or whitespace, so the count of `text` is the count of
 /// its folded form).

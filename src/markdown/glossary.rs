@@ -156,8 +156,8 @@ impl Glossary {
         hits
     }
 
-    /// What the tests' `Glossary::find` returns, into `hits` (cleared first), with `candidates` as scratch space:
-    /// a page reuses both for all its paragraphs.
+    /// What the tests' `Glossary::find` returns, into `hits` (cleared first), with `candidates`
+    /// as scratch space: a page reuses both for all its paragraphs.
     fn find_into(&self, text: &str, candidates: &mut Vec<(usize, usize, usize)>, hits: &mut Vec<Hit>) {
         candidates.clear();
         hits.clear();
