@@ -349,19 +349,34 @@ fn visible(a: u8, b: u8, c: u8) -> bool {
 /// folding keeps a character visible or whitespace, so the count of `text` is the count of
 /// its folded form).
 pub fn fold_counted(text: &str) -> (Cow<'_, str>, usize) {
-    let bytes = text.as_bytes();
+    match visible_and_foldable::<true>(text.as_bytes()) {
+        (count, None) => (Cow::Borrowed(text), count),
+        (count, Some(first)) => (Cow::Owned(fold_from(text, first)), count),
+    }
+}
+
+/// How many characters of `text` are not whitespace.
+fn visible_chars(text: &str) -> usize {
+    visible_and_foldable::<false>(text.as_bytes()).0
+}
+
+/// How many characters of the UTF-8 text `bytes` are not whitespace, and, with
+/// `FIND_FOLDABLE`, where the first character [`fold`] changes is (else None).
+fn visible_and_foldable<const FIND_FOLDABLE: bool>(bytes: &[u8]) -> (usize, Option<usize>) {
+    // A byte counts when it starts a character that is not whitespace ([`visible`]). Every
+    // byte with the two after it; the last two have none or one (a character starting there
+    // is shorter than three bytes, so the padding never completes one).
     let body = bytes.len().saturating_sub(2);
     let mut count = 0;
     let mut first = None;
     for from in (0..body).step_by(255) {
         let to = (from + 255).min(body);
         let (a, b, c) = (&bytes[from..to], &bytes[from + 1..to + 1], &bytes[from + 2..to + 2]);
-        // (At most 255 per block: see `visible_chars`.)
-        let (here, fold_here) = a
-            .iter()
-            .zip(b)
-            .zip(c)
-            .fold((0u8, false), |(n, f), ((&a, &b), &c)| (n + u8::from(visible(a, b, c)), f | foldable(a, b, c)));
+        // At most 255 per block: a u8 sum cannot overflow, and keeps 16 bytes to a vector
+        // (a u16 sum took about twice the instructions).
+        let (here, fold_here) = a.iter().zip(b).zip(c).fold((0u8, false), |(n, f), ((&a, &b), &c)| {
+            (n + u8::from(visible(a, b, c)), f | (FIND_FOLDABLE && foldable(a, b, c)))
+        });
         count += usize::from(here);
         if fold_here && first.is_none() {
             first = (from..to).find(|&i| foldable(bytes[i], bytes[i + 1], bytes[i + 2]));
@@ -371,32 +386,7 @@ pub fn fold_counted(text: &str) -> (Cow<'_, str>, usize) {
         let at = |j: usize| bytes.get(j).copied().unwrap_or(0);
         count += usize::from(visible(bytes[i], at(i + 1), at(i + 2)));
     }
-    match first {
-        None => (Cow::Borrowed(text), count),
-        Some(first) => (Cow::Owned(fold_from(text, first)), count),
-    }
-}
-
-/// The characters of `text` that are not whitespace.
-fn visible_chars(text: &str) -> usize {
-    // A byte counts when it starts a character that is not whitespace ([`visible`]).
-    let bytes = text.as_bytes();
-    // Every byte with the two after it; the last two have none or one (a character starting
-    // there is shorter than three bytes, so the padding never completes one).
-    let body = bytes.len().saturating_sub(2);
-    let mut count = 0;
-    for from in (0..body).step_by(255) {
-        let to = (from + 255).min(body);
-        let (a, b, c) = (&bytes[from..to], &bytes[from + 1..to + 1], &bytes[from + 2..to + 2]);
-        // At most 255 per block: a u8 sum cannot overflow, and keeps 16 bytes to a vector
-        // (a u16 sum took about twice the instructions).
-        count += usize::from(a.iter().zip(b).zip(c).map(|((&a, &b), &c)| u8::from(visible(a, b, c))).sum::<u8>());
-    }
-    for i in body..bytes.len() {
-        let at = |j: usize| bytes.get(j).copied().unwrap_or(0);
-        count += usize::from(visible(bytes[i], at(i + 1), at(i + 2)));
-    }
-    count
+    (count, first)
 }
 
 /// Character positions of byte offsets for [`snippet`]'s search for the densest window, with
